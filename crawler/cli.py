@@ -1,0 +1,199 @@
+"""`dca`: crawl defense-commentary sites into WARC + SQLite, then query and replay them.
+
+Every command works on an output directory DIR: WARC files in DIR/warc/ (the
+source of truth) and the database derived from them at DIR/archive.sqlite.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from crawler import __version__
+
+DEFAULT_OUT = Path("out")
+
+
+def parse_settings(pairs) -> dict:
+    settings = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="-s")
+        settings[name.strip()] = value
+    return settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dca")
+def main():
+    """Archive defense and foreign-policy commentary: WARC first, SQLite derived.
+
+    \b
+    Try it on the bundled sample site:
+        dca demo
+    Crawl a real WordPress site, politely:
+        dca crawl https://example.org/ --out out --max-pages 200
+    Look at what a page yields, without crawling:
+        dca extract page.html --url https://example.org/2024/01/02/slug/
+    Replay what was archived:
+        dca replay --out out
+    """
+
+
+@main.command()
+@click.argument("url")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
+              help="Output directory: DIR/warc/ and DIR/archive.sqlite. An existing one is added to.")
+@click.option("--max-pages", type=int, default=None, help="Stop after this many responses.")
+@click.option("--site", default="", help="Site profile id (default: chosen by host, else generic 'wordpress').")
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="A Scrapy setting, as with `scrapy crawl -s`. Repeatable.")
+def crawl(url, out_dir, max_pages, site, settings):
+    """Crawl the WordPress site at URL into WARC files and the database.
+
+    Articles are found from the site's sitemaps, its feed and its listings;
+    comment pages and the page requisites of articles are archived too.
+    robots.txt is obeyed and requests are throttled.
+
+    \b
+    Example:
+        dca crawl https://example.org/ --out out --max-pages 500 -s DOWNLOAD_DELAY=2
+    """
+    from crawler.runner import run_crawl
+
+    overrides = parse_settings(settings)
+    if max_pages:
+        overrides["CLOSESPIDER_PAGECOUNT"] = max_pages
+    result = run_crawl(url, out_dir, site=site, overrides=overrides)
+    print_summary(result)
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("demo-out"), show_default=True,
+              help="Output directory for the demo's WARC files and database.")
+@click.option("--articles", type=int, default=36, show_default=True, help="Size of the sample site.")
+def demo(out_dir, articles):
+    """Crawl the bundled sample site on 127.0.0.1 and show how to query and replay it.
+
+    The sample site is an invented WordPress-like defense-commentary site with
+    three themes, nested comment threads, image credits and promo links. It is
+    served on a free loopback port for the length of the crawl.
+    """
+    from crawler.runner import LOOPBACK_SETTINGS, run_crawl
+    from tests.sample_site.server import SampleSite
+
+    with SampleSite(n_articles=articles) as site:
+        click.echo(f"Sample site serving at {site.base_url} ({articles} articles)")
+        result = run_crawl(site.base_url, out_dir, site="dca-sample", overrides=dict(LOOPBACK_SETTINGS))
+    print_summary(result)
+    print_next_steps(out_dir)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", default=None, help="The URL the page was served from (default: the file's file:// URL).")
+@click.option("--site", default="", help="Site profile id (default: chosen by the URL's host).")
+def extract(files, url, site):
+    """Print the page record of saved HTML FILES: JSON for one, JSON Lines for several.
+
+    This is the same extraction the crawl stores, so it is the quickest way to
+    see what the database will hold for a page.
+
+    \b
+    Example:
+        dca extract saved.html --url https://example.org/2024/03/05/slug/ | jq .comments
+    """
+    from crawler.extract import extract_page
+    from crawler.sites import get_profile, profile_for_url
+
+    records = []
+    for path in files:
+        page_url = url or path.resolve().as_uri()
+        profile = get_profile(site) if site else profile_for_url(page_url)
+        records.append(extract_page(page_url, path.read_bytes(), content_type=None, profile=profile))
+    if len(records) == 1:
+        click.echo(json.dumps(records[0], ensure_ascii=False, indent=2))
+    else:
+        for record in records:
+            click.echo(json.dumps(record, ensure_ascii=False))
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
+              help="Output directory whose WARC files to replay.")
+@click.option("--port", type=int, default=8080, show_default=True, help="Port on 127.0.0.1 (0 picks a free one).")
+def replay(out_dir, port):
+    """Serve the archive in DIR/warc through pywb on 127.0.0.1, until Ctrl-C.
+
+    The WARC files are indexed in place, not copied. Open the printed URL, or
+    one of the listed article replay URLs.
+    """
+    from archive.replay import ReplayServer
+
+    if not any((out_dir / "warc").glob("*.warc.gz")):
+        raise click.ClickException(f"no WARC files in {out_dir / 'warc'}; crawl first (dca crawl URL --out {out_dir})")
+    with ReplayServer(out_dir, port=port) as server:
+        click.echo(f"pywb is replaying {out_dir / 'warc'} at {server.base_url}")
+        for title, url in archived_articles(out_dir, server):
+            click.echo(f"  {title}\n    {url}")
+        click.echo("Press Ctrl-C to stop.")
+        try:
+            server.wait()
+        except KeyboardInterrupt:
+            click.echo("stopped")
+
+
+def archived_articles(out_dir: Path, server, limit: int = 20):
+    import sqlite3
+
+    db_path = out_dir / "archive.sqlite"
+    if not db_path.exists():
+        return []
+    connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    rows = connection.execute(
+        "SELECT a.title, c.url, c.fetched_at FROM articles a JOIN captures c ON c.id = a.capture_id"
+        " ORDER BY a.published_at DESC LIMIT ?", (limit,)
+    ).fetchall()
+    connection.close()
+    return [(title, server.replay_url(url, timestamp=fetched_at)) for title, url, fetched_at in rows]
+
+
+def print_summary(result):
+    from rich.console import Console
+    from rich.table import Table
+
+    from crawler.summary import database_counts, database_path, human_size, warc_files
+
+    console = Console(stderr=False)
+    table = Table(title=f"Crawl finished in {result.seconds:.1f}s ({result.stats.get('finish_reason', '?')})")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    table.add_row("responses archived", str(result.stats.get("warc/records", 0)))
+    for name, count in database_counts(database_path(result.out_dir)).items():
+        table.add_row(name, str(count))
+    files = warc_files(result.out_dir)
+    table.add_row("WARC files", f"{len(files)} ({human_size(sum(f.stat().st_size for f in files))})")
+    console.print(table)
+    console.print(f"database: {database_path(result.out_dir)}")
+    console.print(f"WARC dir: {result.out_dir / 'warc'}")
+    console.print(f"log:      {result.log_file}")
+    for key, value in result.problems.items():
+        console.print(f"[yellow]problem[/yellow] {key}: {value} (details in the log)")
+
+
+def print_next_steps(out_dir: Path):
+    db = out_dir / "archive.sqlite"
+    click.echo(
+        "\nNext:\n"
+        f"  sqlite3 {db} \"SELECT title, authors, comment_count FROM article_overview LIMIT 5\"\n"
+        f"  sqlite3 {db} \"SELECT author, snippet(comments_fts, 0, '[', ']', '…', 8) FROM comments_fts"
+        " WHERE comments_fts MATCH 'drone' LIMIT 5\"\n"
+        f"  dca replay --out {out_dir}        # pywb on 127.0.0.1, then open the printed URL\n"
+        f"  .venv/bin/warcio index {out_dir}/warc/*.warc.gz | head\n"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

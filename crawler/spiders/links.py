@@ -1,0 +1,79 @@
+"""Which links of a WordPress site the spider follows, and which page requisites it archives."""
+
+import re
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from parsel import Selector
+
+# Crawler traps and machinery no reader sees: reply links multiply every article by
+# its comment count, and admin, login, feeds and API paths are not commentary.
+NEVER_FOLLOW = re.compile(
+    r"[?&](replytocom|share|amp|preview|s)=|/wp-(admin|login|json|includes)|xmlrpc\.php"
+    r"|/feed/?$|/comments/feed|/embed/?$|/trackback/?$|/comment-page-\d+|[?&]cpage=",
+    re.IGNORECASE,
+)
+NOT_A_PAGE = re.compile(
+    r"\.(jpe?g|png|gif|webp|svg|avif|ico|css|js|json|xml|pdf|zip|gz|mp[34]|mov|woff2?|ttf)$",
+    re.IGNORECASE,
+)
+CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)""")
+
+
+def same_site(url: str, root: str) -> bool:
+    return urlsplit(url).netloc.lower() == urlsplit(root).netloc.lower()
+
+
+def clean_link(href: str, base: str) -> str | None:
+    """Absolute URL without fragment, or None for mailto:, javascript: and the like."""
+    href = (href or "").strip()
+    if not href or href.startswith(("mailto:", "javascript:", "tel:", "data:")):
+        return None
+    url = urldefrag(urljoin(base, href))[0]
+    return url if url.startswith(("http://", "https://")) else None
+
+
+def page_links(selector: Selector, base: str, root: str, deny=()) -> list[str]:
+    """Same-site page links worth visiting, in document order, without duplicates."""
+    seen, links = set(), []
+    for href in selector.css("a::attr(href)").getall():
+        url = clean_link(href, base)
+        if not url or url in seen or not same_site(url, root):
+            continue
+        path = urlsplit(url).path
+        if NEVER_FOLLOW.search(url) or NOT_A_PAGE.search(path):
+            continue
+        if any(re.search(pattern, url) for pattern in deny):
+            continue
+        seen.add(url)
+        links.append(url)
+    return links
+
+
+def srcset_urls(srcset: str) -> list[str]:
+    return [part.strip().split()[0] for part in (srcset or "").split(",") if part.strip()]
+
+
+def requisite_links(selector: Selector, base: str, root: str) -> list[str]:
+    """Same-site CSS, scripts, icons and every image candidate a replay may ask for."""
+    refs = selector.css(
+        "link[rel~=stylesheet]::attr(href), link[rel~=icon]::attr(href), script::attr(src),"
+        " img::attr(src), img::attr(data-src), video::attr(poster)"
+    ).getall()
+    for srcset in selector.css("img::attr(srcset), source::attr(srcset), img::attr(data-srcset)").getall():
+        refs.extend(srcset_urls(srcset))
+    return _unique_same_site(refs, base, root)
+
+
+def css_links(css_text: str, base: str, root: str) -> list[str]:
+    """url(...) references inside a stylesheet: backgrounds, fonts, imports."""
+    return _unique_same_site(CSS_URL.findall(css_text), base, root)
+
+
+def _unique_same_site(refs, base, root) -> list[str]:
+    seen, links = set(), []
+    for ref in refs:
+        url = clean_link(ref, base)
+        if url and url not in seen and same_site(url, root):
+            seen.add(url)
+            links.append(url)
+    return links

@@ -1,0 +1,175 @@
+"""The one spider: archives a WordPress site from its sitemaps, feed and listings.
+
+Every response is already in the WARC when a callback runs (the capture
+middleware writes it first). Callbacks only decide what to fetch next and turn
+article pages into page records through the configured extractor.
+"""
+
+from urllib.parse import urljoin
+
+import scrapy
+from parsel import Selector
+from scrapy.utils.misc import load_object
+from scrapy.utils.sitemap import Sitemap
+
+from crawler.extract import merge_comment_pages
+from crawler.sites import get_profile, profile_for_url
+from crawler.spiders.links import clean_link, css_links, page_links, requisite_links
+
+SITEMAP_PATHS = ("wp-sitemap.xml", "sitemap_index.xml")
+FEED_PATH = "feed/"
+
+
+class WordPressSpider(scrapy.Spider):
+    name = "wordpress"
+
+    def __init__(self, url: str = "", site: str = "", **kwargs):
+        super().__init__(**kwargs)
+        if not url:
+            raise ValueError("WordPressSpider needs url=ROOT, e.g. -a url=https://example.org/")
+        self.root = url if url.endswith("/") else url + "/"
+        self.site_id = site
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        site_id = spider.site_id or crawler.settings.get("DCA_SITE")
+        spider.profile = get_profile(site_id) if site_id else profile_for_url(spider.root)
+        spider.extract = load_object(crawler.settings.get("DCA_EXTRACTOR"))
+        spider.fetch_requisites = crawler.settings.getbool("DCA_FETCH_REQUISITES", True)
+        return spider
+
+    async def start(self):
+        for path in getattr(self.profile, "sitemap_paths", SITEMAP_PATHS):
+            yield scrapy.Request(urljoin(self.root, path), callback=self.parse_sitemap)
+        yield scrapy.Request(urljoin(self.root, FEED_PATH), callback=self.parse_feed)
+        yield scrapy.Request(self.root, callback=self.parse_page)
+
+    # Discovery -----------------------------------------------------------
+
+    def parse_sitemap(self, response):
+        sitemap = Sitemap(response.body)
+        for entry in sitemap:
+            url = clean_link(entry.get("loc", ""), response.url)
+            if not url:
+                continue
+            if sitemap.type == "sitemapindex":
+                yield scrapy.Request(url, callback=self.parse_sitemap)
+            else:
+                yield scrapy.Request(url, callback=self.parse_page)
+
+    def parse_feed(self, response):
+        for link in Selector(response=response, type="xml").xpath("//item/link/text()").getall():
+            url = clean_link(link, response.url)
+            if url:
+                yield scrapy.Request(url, callback=self.parse_page)
+
+    def parse_page(self, response):
+        if not _is_html(response):
+            return
+        record = self.extract_record(response)
+        if record is None:
+            return
+        selector = Selector(response=response)
+        deny = getattr(self.profile, "deny_patterns", ())
+        for url in page_links(selector, response.url, self.root, deny):
+            yield scrapy.Request(url, callback=self.parse_page)
+        if record["page_type"] == "article":
+            if self.fetch_requisites:
+                yield from self.requisite_requests(selector, response.url)
+            yield from self.start_article(response, record)
+
+    # Articles and their comment pages -------------------------------------
+
+    def start_article(self, response, record):
+        thread = ArticleThread(record, response.meta.get("capture"))
+        yield from self.next_comment_page(thread, record)
+
+    def parse_comment_page(self, response):
+        thread = response.meta["thread"]
+        record = self.extract_record(response) if _is_html(response) else None
+        if record is not None:
+            thread.add(record, response.meta.get("capture"))
+            if self.fetch_requisites:
+                yield from self.requisite_requests(Selector(response=response), response.url)
+        yield from self.next_comment_page(thread, record)
+
+    def comment_page_failed(self, failure):
+        thread = failure.request.meta["thread"]
+        self.crawler.stats.inc_value("comments/page_failed")
+        self.logger.warning("comment page failed: %s (%s)", failure.request.url, failure.value)
+        yield from self.next_comment_page(thread, None)
+
+    def next_comment_page(self, thread, record):
+        url = thread.next_page(record)
+        if url:
+            yield scrapy.Request(
+                url, callback=self.parse_comment_page, errback=self.comment_page_failed,
+                meta={"thread": thread}, dont_filter=True,
+            )
+        else:
+            yield thread.item()
+
+    # Requisites -------------------------------------------------------------
+
+    def requisite_requests(self, selector, base):
+        for url in requisite_links(selector, base, self.root):
+            yield scrapy.Request(url, callback=self.parse_requisite, priority=-1)
+
+    def parse_requisite(self, response):
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+        if "text/css" in content_type:
+            for url in css_links(response.text, response.url, self.root):
+                yield scrapy.Request(url, callback=self.parse_requisite, priority=-1)
+
+    # Extraction ---------------------------------------------------------------
+
+    def extract_record(self, response):
+        """The page record, or None when extraction raised (counted and logged; the WARC has the page)."""
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
+        try:
+            return self.extract(response.url, response.body, content_type=content_type, profile=self.profile)
+        except Exception:
+            self.crawler.stats.inc_value("extract/errors")
+            self.logger.exception("extraction failed for %s; the response is archived, the crawl goes on", response.url)
+            return None
+
+
+class ArticleThread:
+    """Collects the comment pages of one article until none is left, then merges them."""
+
+    def __init__(self, first_record, capture):
+        self.records = [first_record]
+        self.capture = capture
+        self.comment_captures = _comment_captures(first_record, capture)
+        self.visited = {first_record["url"], first_record.get("canonical_url")}
+        self.pending = []
+
+    def add(self, record, capture):
+        self.records.append(record)
+        self.comment_captures.update(_comment_captures(record, capture))
+
+    def next_page(self, record):
+        for url in record.get("comment_pages", []) if record else ():
+            if url not in self.visited and url not in self.pending:
+                self.pending.append(url)
+        if not self.pending:
+            return None
+        url = self.pending.pop(0)
+        self.visited.add(url)
+        return url
+
+    def item(self):
+        record = merge_comment_pages(self.records) if len(self.records) > 1 else self.records[0]
+        return {"record": record, "capture": self.capture, "comment_captures": self.comment_captures}
+
+
+def _comment_captures(record, capture):
+    if not capture:
+        return {}
+    return {comment["id"]: capture["warc_record_id"] for comment in record.get("comments", [])}
+
+
+def _is_html(response) -> bool:
+    content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+    return "html" in content_type or (not content_type and response.body.lstrip()[:1] == b"<")
