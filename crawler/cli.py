@@ -157,7 +157,12 @@ def archived_articles(out_dir: Path, server, limit: int = 20):
         " ORDER BY a.published_at DESC LIMIT ?", (limit,)
     ).fetchall()
     connection.close()
-    return [(title, server.replay_url(url, timestamp=fetched_at)) for title, url, fetched_at in rows]
+    return [(title, server.replay_url(url, timestamp=wayback_timestamp(fetched_at))) for title, url, fetched_at in rows]
+
+
+def wayback_timestamp(iso_date: str) -> str:
+    """2024-03-05T14:30:00.123456Z -> 20240305143000, the form replay URLs use."""
+    return "".join(ch for ch in iso_date if ch.isdigit())[:14]
 
 
 def print_summary(result):

@@ -38,6 +38,8 @@ LOG_LEVEL = "INFO"
 # Capture happens at 950: before HttpCompressionMiddleware (590) decompresses the
 # body and before RedirectMiddleware (600) swallows 3xx responses.
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxtMiddleware": 100,
     "archive.capture.WarcCaptureMiddleware": 950,
 }
 

@@ -1,0 +1,198 @@
+"""Scrapy downloader middleware writing every downloaded exchange to WARC.
+
+Wire it at priority 950: process_response runs from the highest priority down,
+so at 950 the response is still as the download handler produced it, before
+HttpCompressionMiddleware (590) decodes the body and drops Content-Encoding and
+before RedirectMiddleware (600) follows 3xx. All process_request methods
+(< 950: User-Agent, Accept-Encoding, cookies, ...) have already run, so
+request.headers are the headers Scrapy sent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from http import HTTPStatus
+from pathlib import Path
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.httpobj import urlparse_cached
+
+from archive.signals import capture_written
+from archive.warc import WarcWriter
+
+logger = logging.getLogger(__name__)
+
+# Scrapy settings recorded in each file's warcinfo, so a WARC says how it was made.
+WARCINFO_SETTINGS = (
+    "BOT_NAME",
+    "USER_AGENT",
+    "ROBOTSTXT_OBEY",
+    "DOWNLOAD_DELAY",
+    "RANDOMIZE_DOWNLOAD_DELAY",
+    "CONCURRENT_REQUESTS",
+    "CONCURRENT_REQUESTS_PER_DOMAIN",
+    "AUTOTHROTTLE_ENABLED",
+    "AUTOTHROTTLE_TARGET_CONCURRENCY",
+    "RETRY_ENABLED",
+    "RETRY_TIMES",
+    "DEPTH_LIMIT",
+)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _latin1(value: bytes | str) -> str:
+    # latin-1 maps every byte to one char, so the bytes survive the round trip.
+    return value.decode("latin-1") if isinstance(value, bytes) else value
+
+
+def _header_list(headers) -> list[tuple[str, str]]:
+    """Every value of every header, repeated headers (Set-Cookie) included."""
+    return [
+        (_latin1(name), _latin1(value))
+        for name in headers
+        for value in headers.getlist(name)
+    ]
+
+
+def host_value(request) -> str:
+    """The Host header Twisted computes: netloc without userinfo or default port."""
+    parsed = urlparse_cached(request)
+    netloc = parsed.netloc.rpartition("@")[2]
+    if parsed.port is not None and parsed.port == _DEFAULT_PORTS.get(parsed.scheme):
+        netloc = netloc.rsplit(":", 1)[0]
+    return netloc
+
+
+def request_target(request) -> str:
+    """Origin-form target as sent: path (or '/'), params and query, no fragment."""
+    parsed = urlparse_cached(request)
+    target = parsed.path or "/"
+    if parsed.params:
+        target += ";" + parsed.params
+    if parsed.query:
+        target += "?" + parsed.query
+    return target
+
+
+def request_head(request) -> tuple[str, list[tuple[str, str]]]:
+    """Request line and headers as Twisted sends them.
+
+    Twisted actually writes Host after the other headers; we put it first, as
+    HTTP/1.1 recommends and as replay tools expect. The connection-level
+    headers Twisted adds itself (Connection: close on non-persistent
+    connections) are not visible here.
+    """
+    method = _latin1(request.method)
+    # Twisted always speaks HTTP/1.1 for the request (see _newclient._writeHeaders).
+    line = f"{method} {request_target(request)} HTTP/1.1"
+    headers = _header_list(request.headers)
+    host = [h for h in headers if h[0].lower() == "host"]
+    headers = [h for h in headers if h[0].lower() != "host"]
+    first = host[:1] or [("Host", host_value(request))]
+    if request.body:
+        # Twisted frames a known-length body with Content-Length.
+        headers = [h for h in headers if h[0].lower() != "content-length"]
+        first.append(("Content-Length", str(len(request.body))))
+    return line, first + headers
+
+
+def response_head(response) -> tuple[str, int, str, list[tuple[str, str]]]:
+    """Protocol, status, reason phrase and headers of the response."""
+    protocol = getattr(response, "protocol", None) or "HTTP/1.1"
+    try:
+        # Scrapy does not keep the server's reason phrase; the standard phrase
+        # for the code is the best we can do (empty for unknown codes).
+        reason = HTTPStatus(response.status).phrase
+    except ValueError:
+        reason = ""
+    # Twisted has already de-chunked the body; a Transfer-Encoding header would
+    # make replay tools try to de-chunk it again.
+    headers = [
+        h for h in _header_list(response.headers) if h[0].lower() != "transfer-encoding"
+    ]
+    return protocol, response.status, reason, headers
+
+
+def _warcinfo_fields(settings, spider=None) -> dict:
+    fields = {"robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore"}
+    if spider is not None:
+        fields["spider"] = spider.name
+    crawl = {name: settings.get(name) for name in WARCINFO_SETTINGS}
+    fields["crawl-settings"] = json.dumps(crawl, sort_keys=True, default=str)
+    # Free-form extra fields (operator, description, isPartOf, ...).
+    fields.update(settings.getdict("DCA_WARCINFO"))
+    return fields
+
+
+class WarcCaptureMiddleware:
+    """Writes each (request, response) pair to WARC as it comes off the wire."""
+
+    def __init__(self, crawler, out_dir: Path):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.settings = crawler.settings
+        self.warc_dir = Path(out_dir) / "warc"
+        self.writer: WarcWriter | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        out_dir = crawler.settings.get("DCA_OUT_DIR")
+        if not out_dir:
+            logger.warning("DCA_OUT_DIR is not set: responses are NOT archived to WARC")
+            raise NotConfigured("DCA_OUT_DIR not set")
+        mw = cls(crawler, Path(out_dir))
+        crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
+        return mw
+
+    def spider_opened(self, spider=None):
+        self.writer = WarcWriter(
+            self.warc_dir,
+            prefix=self.settings.get("DCA_WARC_PREFIX", "DCA"),
+            max_size=self.settings.getint("DCA_WARC_MAX_SIZE", 1_000_000_000),
+            warcinfo_fields=_warcinfo_fields(self.settings, spider),
+        )
+
+    def spider_closed(self, spider=None):
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    def process_response(self, request, response, spider=None):
+        if "cached" in response.flags:
+            # Served by HttpCacheMiddleware, not fetched now: not a new capture.
+            return response
+        capture = self.write(request, response)
+        request.meta["capture"] = capture
+        self.crawler.signals.send_catch_log(
+            signal=capture_written, capture=capture, request=request, response=response
+        )
+        return response
+
+    def write(self, request, response) -> dict:
+        if self.writer is None:  # a response before spider_opened: open lazily
+            self.spider_opened(getattr(self.crawler, "spider", None))
+        line, req_headers = request_head(request)
+        protocol, status, reason, resp_headers = response_head(response)
+        files, records, size = (
+            len(self.writer.files), self.writer.records, self.writer.bytes_written
+        )
+        capture = self.writer.write_exchange(
+            response.url,
+            request_line=line,
+            request_headers=req_headers,
+            request_body=request.body or b"",
+            protocol=protocol,
+            status=status,
+            reason=reason,
+            response_headers=resp_headers,
+            response_body=response.body,
+            ip_address=str(response.ip_address) if response.ip_address else None,
+            truncated="disconnect" if "dataloss" in response.flags else None,
+        )
+        self.stats.inc_value("warc/files", len(self.writer.files) - files)
+        self.stats.inc_value("warc/records", self.writer.records - records)
+        self.stats.inc_value("warc/bytes", self.writer.bytes_written - size)
+        return capture

@@ -1,0 +1,243 @@
+"""WordPress comment threads, in every markup WordPress themes have used:
+ol/ul .comment-list/.commentlist/.wp-block-comment-template, li.comment with
+article/div bodies, authors in b/cite/a .fn, text in .comment-content or bare <p>,
+dates in time[datetime] or text, replies in ul/ol.children at any depth.
+Pingbacks and trackbacks are counted, never returned as comments."""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from .dates import parse_date
+from .html import absolute, ancestors, attr, classes, css, select_all, strip_fragment, text_of
+
+_ID = re.compile(r"(?:^|-)(?:comment-)?(\d+)$")
+_DEPTH = re.compile(r"^depth-(\d+)$")
+_COMMENT_PAGE = re.compile(r"/comment-page-(\d+)/?(?=$|[?#])")
+_NUMBER_WORDS = {
+    "no": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "ein": 1, "eine": 1, "einen": 1,
+}
+_COUNT = re.compile(
+    r"(?P<n>\d[\d,.\s]*|\b(?:" + "|".join(_NUMBER_WORDS) + r")\b)\s*"
+    r"(?:thoughts?|responses?|comments?|replies|reactions?|kommentare?|antworten|reaktionen|réponses?|commentaires?)\b",
+    re.I,
+)
+_PING_CLASSES = {"pingback", "trackback"}
+_SAYS = re.compile(r"\s*(?:says|sagt|dit)\s*:?\s*$", re.I)
+_NOT_TEXT_CLASSES = {"comment-likes", "comment-like-feedback", "reply", "comment-reply"}
+_META_CLASSES = {"comment-author", "comment-meta", "comment-metadata", "commentmetadata", "reply", "says", "vcard"}
+
+
+# -- URLs of comment pages -------------------------------------------------
+def comment_page_number(url: str) -> int:
+    match = _COMMENT_PAGE.search(urlsplit(url).path + "")
+    if match:
+        return int(match.group(1))
+    for key, value in parse_qsl(urlsplit(url).query):
+        if key == "cpage" and value.isdigit():
+            return int(value)
+    return 1
+
+
+def strip_comment_page(url: str) -> str:
+    """The article permalink of a comment page URL (no fragment either)."""
+    parts = urlsplit(url)
+    path = _COMMENT_PAGE.sub("/", parts.path)
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "cpage"])
+    return urlunsplit(parts._replace(path=path, query=query, fragment=""))
+
+
+def page_links(doc, layout, base: str, current: str) -> list[str]:
+    """Other comment pages linked from this page's comment navigation."""
+    links: list[str] = []
+    here = strip_fragment(current)
+    for a in select_all(doc, layout.get("comment_nav")) + _comment_page_anchors(doc, layout):
+        url = absolute(base, a.get("href"))
+        if not url or "replytocom" in url:
+            continue
+        url = strip_fragment(url)
+        is_comment_page = comment_page_number(url) > 1 or strip_comment_page(url) != url
+        if url != here and url not in links and (is_comment_page or strip_comment_page(url) == strip_comment_page(here)):
+            links.append(url)
+    return links
+
+
+def _comment_page_anchors(doc, layout) -> list:
+    area = next(iter(select_all(doc, layout.get("comments_area"))), None)
+    anchors = css(area, "a[href]") if area is not None else []
+    return [a for a in anchors if _COMMENT_PAGE.search(a.get("href", "")) or "cpage=" in a.get("href", "")]
+
+
+# -- declared count -----------------------------------------------------------
+def declared_count(doc, layout) -> int | None:
+    for el in select_all(doc, layout.get("comments_title")):
+        match = _COUNT.search(text_of(el))
+        if match:
+            raw = match.group("n").strip().lower()
+            if raw in _NUMBER_WORDS:
+                return _NUMBER_WORDS[raw]
+            digits = re.sub(r"\D", "", raw)
+            if digits:
+                return int(digits)
+    return None
+
+
+# -- threads ----------------------------------------------------------------
+def top_lists(doc, layout) -> list:
+    """Outermost comment lists (nested .children lists are walked from their parents)."""
+    lists = select_all(doc, layout.get("comment_list"))
+    held = set(lists)
+    return [l for l in lists if not any(a in held for a in ancestors(l))]
+
+
+def _items(list_el) -> list:
+    return [li for li in list_el if isinstance(li.tag, str) and li.tag == "li"]
+
+
+def _is_comment_li(li) -> bool:
+    return bool(_comment_id(li) or classes(li) & ({"comment"} | _PING_CLASSES))
+
+
+def _is_ping(li) -> bool:
+    return bool(classes(li) & _PING_CLASSES)
+
+
+def _own(li, selector: str) -> list:
+    """Matches inside li that belong to li itself, not to a nested reply."""
+    return [el for el in css(li, selector) if _owner(el) is li]
+
+
+def _owner(el):
+    for anc in ancestors(el):
+        if anc.tag == "li" and _is_comment_li(anc):
+            return anc
+    return None
+
+
+def _own_first(li, selectors):
+    for selector in selectors:
+        found = _own(li, selector)
+        if found:
+            return found[0]
+    return None
+
+
+def _comment_id(li) -> str | None:
+    for value in [li.get("id")] + [el.get("id") for el in li[:3] if isinstance(el.tag, str)]:
+        match = _ID.search(value or "")
+        if match and "comment" in value:
+            return match.group(1)
+    return None
+
+
+def _depth(li, fallback: int) -> int:
+    for cls in classes(li):
+        match = _DEPTH.match(cls)
+        if match:
+            return int(match.group(1))
+    return fallback
+
+
+def _author(li, layout, base: str) -> tuple[str | None, str | None]:
+    el = _own_first(li, layout.get("comment_author"))
+    if el is None:
+        return None, None
+    link = el if el.tag == "a" else next(iter(css(el, "a[href]")), None)
+    avatar = css(el, "img")
+    name = _SAYS.sub("", text_of(el, skip=avatar)) or None
+    url = absolute(base, link.get("href")) if link is not None else None
+    return name, url
+
+
+def _posted(li, layout, tz: str | None, languages) -> str | None:
+    times = _own(li, "time[datetime]")
+    if times:
+        return parse_date(times[0].get("datetime"), tz)
+    el = _own_first(li, layout.get("comment_date"))
+    if el is None:
+        return None
+    return parse_date(attr(el, "datetime", "title") or text_of(el), tz, languages=languages) or (
+        parse_date(text_of(el), tz, languages=languages)
+    )
+
+
+def _text_container(li, layout):
+    el = _own_first(li, layout.get("comment_text"))
+    if el is not None:
+        return el
+    for body in _own(li, ".comment-body"):
+        if not css(body, ".comment-author, .fn, .comment-meta"):
+            return body
+    return None
+
+
+def _text(li, layout) -> str | None:
+    container = _text_container(li, layout)
+    if container is not None:
+        paras = [p for p in css(container, "p") if text_of(p) and not classes(p) & _NOT_TEXT_CLASSES]
+        if paras:
+            return "\n\n".join(text_of(p) for p in paras)
+        return text_of(container, skip=css(container, ".reply")) or None
+    paras = [p for p in _own(li, "p") if not _in_meta(p, li) and text_of(p) and not classes(p) & _NOT_TEXT_CLASSES]
+    return "\n\n".join(text_of(p) for p in paras) or None
+
+
+def _in_meta(el, stop) -> bool:
+    for anc in ancestors(el):
+        if anc is stop:
+            return False
+        if classes(anc) & _META_CLASSES:
+            return True
+    return False
+
+
+def _child_lists(li) -> list:
+    lists = [el for el in _own(li, "ul, ol") if any(_is_comment_li(x) for x in _items(el))]
+    held = set(lists)
+    return [l for l in lists if not any(a in held for a in ancestors(l))]
+
+
+class _Walk:
+    def __init__(self, layout, base: str, tz: str | None, languages):
+        self.layout, self.base, self.tz, self.languages = layout, base, tz, languages
+        self.comments: list[dict] = []
+        self.pings = 0
+        self.seen: set[str] = set()
+
+    def list(self, list_el, parent_id: str | None, level: int) -> None:
+        previous = None
+        for child in list_el:
+            if not isinstance(child.tag, str):
+                continue
+            if child.tag == "li":
+                previous = self.item(child, parent_id, level) or previous
+            elif child.tag in ("ul", "ol") and previous and any(_is_comment_li(x) for x in _items(child)):
+                # Old themes close the </li> before the replies' <ul class="children">.
+                self.list(child, previous, level + 1)
+
+    def item(self, li, parent_id: str | None, level: int) -> str | None:
+        if _is_ping(li):
+            self.pings += 1
+            return None
+        cid = _comment_id(li)
+        if cid is None or cid in self.seen:
+            return None
+        self.seen.add(cid)
+        author, author_url = _author(li, self.layout, self.base)
+        self.comments.append({
+            "id": cid, "parent_id": parent_id, "author": author, "author_url": author_url,
+            "posted_at": _posted(li, self.layout, self.tz, self.languages),
+            "text": _text(li, self.layout), "depth": _depth(li, level),
+        })
+        for child in _child_lists(li):
+            self.list(child, cid, level + 1)
+        return cid
+
+
+def extract(doc, layout, base: str, tz: str | None, languages=None) -> tuple[list[dict], int]:
+    """(comments in page order, pingbacks+trackbacks seen)."""
+    walk = _Walk(layout, base, tz, languages)
+    for list_el in top_lists(doc, layout):
+        walk.list(list_el, None, 1)
+    return walk.comments, walk.pings

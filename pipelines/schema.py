@@ -1,0 +1,223 @@
+"""The SQLite schema of the archive database (derived from the WARC files).
+
+`ensure_schema(db)` is idempotent: every statement is `IF NOT EXISTS` and the
+FTS indexes are created only when missing. `connect(path)` opens a database the
+way every connection to the archive must be opened (WAL, foreign keys on).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+SCHEMA_VERSION = 1
+
+TABLES = [
+    """CREATE TABLE IF NOT EXISTS crawls (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        settings TEXT,          -- JSON
+        stats TEXT,             -- JSON
+        status TEXT NOT NULL DEFAULT 'running'
+    )""",
+    """CREATE TABLE IF NOT EXISTS captures (
+        id INTEGER PRIMARY KEY,
+        crawl_id INTEGER REFERENCES crawls(id),
+        url TEXT NOT NULL,
+        fetched_at TEXT,
+        status INTEGER,
+        content_type TEXT,
+        warc_file TEXT,
+        warc_offset INTEGER,
+        warc_length INTEGER,
+        warc_record_id TEXT NOT NULL UNIQUE,
+        payload_digest TEXT,
+        warc_type TEXT NOT NULL DEFAULT 'response'
+    )""",
+    """CREATE TABLE IF NOT EXISTS sites (
+        id TEXT PRIMARY KEY,
+        name TEXT,
+        timezone TEXT
+    )""",
+    """CREATE TABLE IF NOT EXISTS articles (
+        id INTEGER PRIMARY KEY,
+        site TEXT NOT NULL REFERENCES sites(id),
+        url TEXT NOT NULL,
+        canonical_url TEXT NOT NULL,
+        title TEXT,
+        subtitle TEXT,
+        section TEXT,
+        tags TEXT,              -- JSON list
+        body_text TEXT,
+        body_html TEXT,
+        published_at TEXT,
+        modified_at TEXT,
+        language TEXT,
+        word_count INTEGER,
+        comment_count INTEGER,
+        declared_comment_count INTEGER,
+        pingback_count INTEGER,
+        content_hash TEXT,
+        first_seen TEXT,
+        last_seen TEXT,
+        capture_id INTEGER REFERENCES captures(id),
+        UNIQUE (site, canonical_url)
+    )""",
+    """CREATE TABLE IF NOT EXISTS article_versions (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        capture_id INTEGER REFERENCES captures(id),
+        content_hash TEXT NOT NULL,
+        title TEXT,
+        body_text TEXT,
+        seen_at TEXT
+    )""",
+    """CREATE TABLE IF NOT EXISTS authors (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        url TEXT,
+        bio TEXT
+    )""",
+    """CREATE TABLE IF NOT EXISTS article_authors (
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        author_id INTEGER NOT NULL REFERENCES authors(id),
+        position INTEGER NOT NULL,
+        PRIMARY KEY (article_id, author_id)
+    )""",
+    """CREATE TABLE IF NOT EXISTS images (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        src TEXT NOT NULL,
+        alt TEXT,
+        caption TEXT,
+        credit TEXT,
+        is_lead INTEGER NOT NULL DEFAULT 0,
+        position INTEGER NOT NULL,
+        capture_id INTEGER REFERENCES captures(id)
+    )""",
+    # host: '' for a named site profile; for the generic 'wordpress' profile the
+    # article's host, because comment ids are only unique within one blog.
+    """CREATE TABLE IF NOT EXISTS comments (
+        id INTEGER PRIMARY KEY,
+        site TEXT NOT NULL REFERENCES sites(id),
+        host TEXT NOT NULL DEFAULT '',
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        comment_id TEXT NOT NULL,
+        parent_comment_id TEXT,
+        author TEXT,
+        author_url TEXT,
+        posted_at TEXT,
+        text TEXT,
+        depth INTEGER,
+        position INTEGER,
+        first_seen TEXT,
+        last_seen TEXT,
+        deleted_at TEXT,
+        capture_id INTEGER REFERENCES captures(id),
+        UNIQUE (site, host, comment_id)
+    )""",
+    """CREATE TABLE IF NOT EXISTS links (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        text TEXT,
+        label TEXT,
+        position INTEGER NOT NULL
+    )""",
+]
+
+INDEXES = [
+    "CREATE UNIQUE INDEX IF NOT EXISTS authors_name_url ON authors (name, coalesce(url, ''))",
+    "CREATE INDEX IF NOT EXISTS captures_crawl_id ON captures (crawl_id)",
+    "CREATE INDEX IF NOT EXISTS captures_url ON captures (url)",
+    "CREATE INDEX IF NOT EXISTS articles_site ON articles (site)",
+    "CREATE INDEX IF NOT EXISTS articles_capture_id ON articles (capture_id)",
+    "CREATE INDEX IF NOT EXISTS articles_published_at ON articles (published_at)",
+    "CREATE INDEX IF NOT EXISTS article_versions_article_id ON article_versions (article_id)",
+    "CREATE INDEX IF NOT EXISTS article_versions_capture_id ON article_versions (capture_id)",
+    "CREATE INDEX IF NOT EXISTS article_authors_author_id ON article_authors (author_id)",
+    "CREATE INDEX IF NOT EXISTS images_article_id ON images (article_id)",
+    "CREATE INDEX IF NOT EXISTS images_capture_id ON images (capture_id)",
+    "CREATE INDEX IF NOT EXISTS comments_site ON comments (site)",
+    "CREATE INDEX IF NOT EXISTS comments_article_id ON comments (article_id)",
+    "CREATE INDEX IF NOT EXISTS comments_capture_id ON comments (capture_id)",
+    "CREATE INDEX IF NOT EXISTS comments_posted_at ON comments (posted_at)",
+    "CREATE INDEX IF NOT EXISTS links_article_id ON links (article_id)",
+]
+
+VIEWS = [
+    """CREATE VIEW IF NOT EXISTS article_overview AS
+    SELECT
+        a.id AS article_id,
+        a.title,
+        a.site,
+        (SELECT group_concat(name, ', ') FROM (
+            SELECT au.name FROM article_authors aa
+            JOIN authors au ON au.id = aa.author_id
+            WHERE aa.article_id = a.id ORDER BY aa.position)) AS authors,
+        a.published_at,
+        a.word_count,
+        a.comment_count,
+        (SELECT count(*) FROM comments c
+            WHERE c.article_id = a.id AND c.deleted_at IS NULL) AS stored_comments,
+        (SELECT i.credit FROM images i WHERE i.article_id = a.id AND i.is_lead
+            ORDER BY i.position LIMIT 1) AS lead_image_credit,
+        a.canonical_url,
+        a.first_seen,
+        a.last_seen
+    FROM articles a""",
+    """CREATE VIEW IF NOT EXISTS comment_threads AS
+    SELECT
+        c.id AS id,
+        c.article_id,
+        a.title AS article_title,
+        a.site,
+        c.comment_id,
+        c.parent_comment_id,
+        c.author,
+        c.posted_at,
+        c.depth,
+        p.author AS parent_author,
+        c.text,
+        c.deleted_at
+    FROM comments c
+    JOIN articles a ON a.id = c.article_id
+    LEFT JOIN comments p
+        ON p.site = c.site AND p.host = c.host AND p.comment_id = c.parent_comment_id
+    ORDER BY c.article_id, c.position""",
+]
+
+FTS = {"articles": ["title", "body_text"], "comments": ["text", "author"]}
+
+
+def connect(path: str | Path) -> sqlite_utils.Database:
+    """Open the archive database with WAL and foreign keys on, schema ensured."""
+    conn = sqlite3.connect(str(path), timeout=30)
+    db = sqlite_utils.Database(conn)
+    ensure_schema(db)
+    return db
+
+
+def set_pragmas(db: sqlite_utils.Database) -> None:
+    """The pragmas every connection needs (foreign keys are per connection)."""
+    db.conn.execute("PRAGMA foreign_keys=ON")
+    if db.conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        db.enable_wal()
+    db.conn.execute("PRAGMA synchronous=NORMAL")
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Create the tables, indexes, FTS indexes, triggers and views if missing."""
+    if not db.conn.in_transaction:
+        set_pragmas(db)
+    with db.atomic():
+        for sql in TABLES + INDEXES + VIEWS:
+            db.execute(sql)
+        for table, columns in FTS.items():
+            if not db[f"{table}_fts"].exists():
+                db[table].enable_fts(columns, create_triggers=True, tokenize="porter")
+        if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
