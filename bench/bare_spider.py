@@ -4,7 +4,7 @@ import re
 from urllib.parse import urljoin
 
 import scrapy
-from parsel import Selector
+from scrapy import Selector
 from scrapy.utils.sitemap import Sitemap
 
 from crawler.spiders.links import clean_link, css_links, page_links, requisite_links

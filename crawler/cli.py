@@ -175,7 +175,6 @@ def print_summary(result):
     table = Table(title=f"Crawl finished in {result.seconds:.1f}s ({result.stats.get('finish_reason', '?')})")
     table.add_column("what")
     table.add_column("count", justify="right")
-    table.add_row("responses archived", str(result.stats.get("warc/records", 0)))
     for name, count in database_counts(database_path(result.out_dir)).items():
         table.add_row(name, str(count))
     files = warc_files(result.out_dir)

@@ -35,7 +35,7 @@ def crawl_settings(out_dir: Path, overrides: dict) -> dict:
 def run_crawl(url: str, out_dir: Path, site: str = "", overrides: dict | None = None) -> "CrawlResult":
     out_dir.mkdir(parents=True, exist_ok=True)
     settings = crawl_settings(out_dir, overrides or {})
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(WordPressSpider)
     started = time.monotonic()
     process.crawl(crawler, url=url, site=site)

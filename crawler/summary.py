@@ -4,7 +4,7 @@ import sqlite3
 from pathlib import Path
 
 COUNTS = {
-    "captures": "SELECT count(*) FROM captures",
+    "responses archived": "SELECT count(*) FROM captures",
     "articles": "SELECT count(*) FROM articles",
     "authors": "SELECT count(*) FROM authors",
     "comments": "SELECT count(*) FROM comments",

@@ -5,11 +5,15 @@ was archived with what it sends.
 """
 
 import gzip
+import html
 import io
 import json
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
@@ -202,7 +206,7 @@ def test_dca_extract_prints_the_record_the_crawl_stored(site, db, tmp_path):
     article = next(a for a in valid_articles(site) if not a.comments_per_page)
     expected = expected_record(article, site.base_url)
     saved = tmp_path / "page.html"
-    saved.write_bytes(site.page_bytes(expected["url"]))
+    saved.write_bytes(site.expected_response(urlsplit(expected["url"]).path).page.body)
     result = subprocess.run(
         [sys.executable, "-m", "crawler.cli", "extract", str(saved), "--url", expected["url"], "--site", "dca-sample"],
         cwd=REPO, capture_output=True, text=True, check=True,
@@ -233,6 +237,35 @@ def test_extraction_failure_is_counted_logged_archived_and_crawl_goes_on(site, t
 def test_robots_txt_holds_for_the_first_requests_of_a_crawl(site, tmp_path):
     """Every start request (root, sitemaps, feed) of a disallowed root is refused, not only the first."""
     before = len(site.request_log)
-    run_dca_crawl(site.base_url + "private/archive/", tmp_path)
+    run_dca_crawl(site.base_url + "/private/archive/", tmp_path)
     paths = [entry[1] for entry in site.request_log[before:]]
     assert not [p for p in paths if p.startswith("/private/")], paths
+
+
+def http_get(url: str, headers: dict | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_pywb_replays_articles_and_raw_mode_returns_the_served_bytes(site, crawl):
+    from archive.replay import ReplayServer
+
+    articles = valid_articles(site)
+    chosen = [a for a in articles if a.index % 3 == 1][:1] + [a for a in articles if a.index % 3 == 0][:1]
+    with ReplayServer(crawl) as server:
+        for article in chosen:
+            expected = expected_record(article, site.base_url)
+            path = urlsplit(expected["url"]).path
+            sent = [e for e in site.requests() if e.path == path][0]
+            accept = sent.headers.get("accept-encoding", [""])[0]
+            served = site.fetch_exact(path, accept_encoding=accept)
+            status, raw = http_get(server.replay_url(expected["url"], raw=True), {"Accept-Encoding": accept})
+            assert status == 200
+            assert raw == served.body, f"id_ replay differs from what the server sent for {path}"
+            status, page = http_get(server.replay_url(expected["url"]))
+            assert status == 200
+            assert html.escape(expected["title"], quote=False).encode() in page

@@ -8,7 +8,7 @@ article pages into page records through the configured extractor.
 from urllib.parse import urljoin
 
 import scrapy
-from parsel import Selector
+from scrapy import Selector
 from scrapy.utils.misc import load_object
 from scrapy.utils.sitemap import Sitemap
 
