@@ -4,6 +4,8 @@ Every component is wired here. `dca crawl -s NAME=VALUE` and `scrapy crawl -s`
 override any of them.
 """
 
+import os
+
 from crawler import __version__
 
 BOT_NAME = "dca"
@@ -56,6 +58,8 @@ DCA_WARC_MAX_SIZE = 1_000_000_000
 DCA_STORE_BATCH = 200
 # The one extraction entry point; a dotted path so tests can inject faults.
 DCA_EXTRACTOR = "crawler.extract.extract_page"
+# Processes that run extraction beside the reactor; 0 runs it inline.
+DCA_EXTRACT_WORKERS = max(1, min(4, (os.cpu_count() or 2) - 1))
 # Site profile id; empty means "choose by host, else generic WordPress".
 DCA_SITE = ""
 # Page requisites (CSS, images, scripts) of article pages are archived for replay.

@@ -25,10 +25,14 @@ _OTHER_BODY_CLASSES = {"page", "error404", "attachment"}
 # -- where the article is ---------------------------------------------------
 def find_root(doc, layout):
     """The element holding the article: the first root candidate containing a body."""
-    body_selectors = layout.get("body")
+    # Bodies are found once for the whole document, then mapped to their enclosing
+    # candidates: asking every teaser of a listing for a body is quadratic.
+    bodies = [el for selector in layout.get("body") for el in css(doc, selector)]
+    # The set holds the element proxies alive, so lxml hands back these same objects.
+    holders = {anc for el in bodies for anc in (el, *el.iterancestors())}
     for selector in layout.get("article_root"):
         for el in css(doc, selector):
-            if select_first(el, body_selectors) is not None:
+            if el in holders:
                 return el
     return doc.body if doc.body is not None else doc
 

@@ -105,7 +105,17 @@ def _is_ping(li) -> bool:
 
 def _own(li, selector: str) -> list:
     """Matches inside li that belong to li itself, not to a nested reply."""
-    return [el for el in css(li, selector) if _owner(el) is li]
+    # Reply lists are skipped rather than searched and filtered: deep threads
+    # would otherwise be searched once per ancestor comment.
+    found = []
+    for child in li:
+        if isinstance(child.tag, str) and not _is_reply_list(child):
+            found.extend(el for el in css(child, selector) if _owner(el) is li)
+    return found
+
+
+def _is_reply_list(el) -> bool:
+    return el.tag in ("ul", "ol") and any(_is_comment_li(x) for x in _items(el))
 
 
 def _owner(el):
@@ -193,7 +203,10 @@ def _in_meta(el, stop) -> bool:
 
 
 def _child_lists(li) -> list:
-    lists = [el for el in _own(li, "ul, ol") if any(_is_comment_li(x) for x in _items(el))]
+    direct = [el for el in li if isinstance(el.tag, str) and _is_reply_list(el)]
+    if direct:  # where every WordPress theme puts them; the subtree search is the fallback
+        return direct
+    lists = [el for el in css(li, "ul, ol") if _owner(el) is li and _is_reply_list(el)]
     held = set(lists)
     return [l for l in lists if not any(a in held for a in ancestors(l))]
 

@@ -12,5 +12,5 @@ PROFILE = wordpress_profile(
     name="The Forward Line (sample site)",
     timezone="America/New_York",
     hosts=(),
-    deny_url_patterns=wordpress_profile().deny_url_patterns + (r"/private(?:/|$)", r"/go/"),
 )
+# /private/ is deliberately not denied here: robots.txt must be what keeps the crawler out.

@@ -32,7 +32,7 @@ def clean_link(href: str, base: str) -> str | None:
     return url if url.startswith(("http://", "https://")) else None
 
 
-def page_links(selector: Selector, base: str, root: str, deny=()) -> list[str]:
+def page_links(selector: Selector, base: str, root: str, is_denied=lambda url: False) -> list[str]:
     """Same-site page links worth visiting, in document order, without duplicates."""
     seen, links = set(), []
     for href in selector.css("a::attr(href)").getall():
@@ -42,7 +42,7 @@ def page_links(selector: Selector, base: str, root: str, deny=()) -> list[str]:
         path = urlsplit(url).path
         if NEVER_FOLLOW.search(url) or NOT_A_PAGE.search(path):
             continue
-        if any(re.search(pattern, url) for pattern in deny):
+        if is_denied(url):
             continue
         seen.add(url)
         links.append(url)

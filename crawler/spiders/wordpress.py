@@ -9,10 +9,11 @@ from urllib.parse import urljoin
 
 import scrapy
 from scrapy import Selector
-from scrapy.utils.misc import load_object
+from scrapy import signals
 from scrapy.utils.sitemap import Sitemap
 
 from crawler.extract import merge_comment_pages
+from crawler.extraction_pool import ExtractionPool
 from crawler.sites import get_profile, profile_for_url
 from crawler.spiders.links import clean_link, css_links, page_links, requisite_links
 
@@ -35,8 +36,9 @@ class WordPressSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         site_id = spider.site_id or crawler.settings.get("DCA_SITE")
         spider.profile = get_profile(site_id) if site_id else profile_for_url(spider.root)
-        spider.extract = load_object(crawler.settings.get("DCA_EXTRACTOR"))
+        spider.pool = ExtractionPool(crawler.settings.get("DCA_EXTRACTOR"), crawler.settings.getint("DCA_EXTRACT_WORKERS"))
         spider.fetch_requisites = crawler.settings.getbool("DCA_FETCH_REQUISITES", True)
+        crawler.signals.connect(spider.pool.close, signal=signals.spider_closed)
         return spider
 
     async def start(self):
@@ -64,20 +66,25 @@ class WordPressSpider(scrapy.Spider):
             if url:
                 yield scrapy.Request(url, callback=self.parse_page)
 
-    def parse_page(self, response):
+    async def parse_page(self, response):
         if not _is_html(response):
             return
-        record = self.extract_record(response)
-        if record is None:
-            return
         selector = Selector(response=response)
-        deny = getattr(self.profile, "deny_patterns", ())
-        for url in page_links(selector, response.url, self.root, deny):
+        for url in page_links(selector, response.url, self.root, self.profile.is_denied):
             yield scrapy.Request(url, callback=self.parse_page)
-        if record["page_type"] == "article":
+        if self.is_plain_listing(response.url):
+            return
+        record = await self.extract_record(response)
+        if record is not None and record["page_type"] == "article":
             if self.fetch_requisites:
-                yield from self.requisite_requests(selector, response.url)
-            yield from self.start_article(response, record)
+                for request in self.requisite_requests(selector, response.url):
+                    yield request
+            for request in self.start_article(response, record):
+                yield request
+
+    def is_plain_listing(self, url: str) -> bool:
+        """Home, category, tag, author and paged listings: followed for links, never stored."""
+        return self.profile.is_listing_url(url) and not self.profile.is_article_url(url)
 
     # Articles and their comment pages -------------------------------------
 
@@ -85,14 +92,16 @@ class WordPressSpider(scrapy.Spider):
         thread = ArticleThread(record, response.meta.get("capture"))
         yield from self.next_comment_page(thread, record)
 
-    def parse_comment_page(self, response):
+    async def parse_comment_page(self, response):
         thread = response.meta["thread"]
-        record = self.extract_record(response) if _is_html(response) else None
+        record = await self.extract_record(response) if _is_html(response) else None
         if record is not None:
             thread.add(record, response.meta.get("capture"))
             if self.fetch_requisites:
-                yield from self.requisite_requests(Selector(response=response), response.url)
-        yield from self.next_comment_page(thread, record)
+                for request in self.requisite_requests(Selector(response=response), response.url):
+                    yield request
+        for request in self.next_comment_page(thread, record):
+            yield request
 
     def comment_page_failed(self, failure):
         thread = failure.request.meta["thread"]
@@ -124,11 +133,11 @@ class WordPressSpider(scrapy.Spider):
 
     # Extraction ---------------------------------------------------------------
 
-    def extract_record(self, response):
+    async def extract_record(self, response):
         """The page record, or None when extraction raised (counted and logged; the WARC has the page)."""
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         try:
-            return self.extract(response.url, response.body, content_type=content_type, profile=self.profile)
+            return await self.pool.extract(response.url, response.body, content_type, self.profile.id)
         except Exception:
             self.crawler.stats.inc_value("extract/errors")
             self.logger.exception("extraction failed for %s; the response is archived, the crawl goes on", response.url)

@@ -18,7 +18,7 @@ def main(argv=None) -> int:
     site.start()
     t = site_totals(site.data)
     print(f"Serving The Forward Line ({t['articles']} articles, {t['comments']} comments) "
-          f"at {site.base_url}/", flush=True)
+          f"at {site.base_url}", flush=True)
     try:
         site.serve_forever()
     except KeyboardInterrupt:

@@ -905,8 +905,8 @@ def _fortyfive(a: Article, n: int, base: str, page_url: str) -> tuple[str, str]:
     if a.subtitle:
         out.append(f'<h2 class="entry-subtitle">{e(a.subtitle)}</h2>')
     out += [f'<div class="entry-meta"><span class="byline">By {byline}</span> '
-            f'<span class="posted-on"><time class="entry-date published" datetime="{iso(a.published)}">'
-            f'{display_date(a.published)}</time>{updated}</span></div>',
+            f'<time class="entry-date published" datetime="{iso(a.published)}">'
+            f'{display_date(a.published)}</time>{updated}</div>',
             f'<span class="cat-links"><a href="{e(a.category.url(base))}" rel="category tag">'
             f'{e(a.section)}</a></span>',
             '</header>']
