@@ -10,8 +10,11 @@ request.headers are the headers Scrapy sent.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from pathlib import Path
 
@@ -135,6 +138,8 @@ class WarcCaptureMiddleware:
         self.settings = crawler.settings
         self.warc_dir = Path(out_dir) / "warc"
         self.writer: WarcWriter | None = None
+        # One thread, so records keep their order; gzip and digests then run beside the reactor.
+        self.writer_thread = ThreadPoolExecutor(1, thread_name_prefix="warc-writer")
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -156,30 +161,29 @@ class WarcCaptureMiddleware:
         )
 
     def spider_closed(self, spider=None):
+        self.writer_thread.shutdown(wait=True)
         if self.writer is not None:
             self.writer.close()
             self.writer = None
 
-    def process_response(self, request, response, spider=None):
+    async def process_response(self, request, response, spider=None):
         if "cached" in response.flags:
             # Served by HttpCacheMiddleware, not fetched now: not a new capture.
             return response
-        capture = self.write(request, response)
+        capture = await self.write(request, response)
         request.meta["capture"] = capture
         self.crawler.signals.send_catch_log(
             signal=capture_written, capture=capture, request=request, response=response
         )
         return response
 
-    def write(self, request, response) -> dict:
+    async def write(self, request, response) -> dict:
         if self.writer is None:  # a response before spider_opened: open lazily
             self.spider_opened(getattr(self.crawler, "spider", None))
         line, req_headers = request_head(request)
         protocol, status, reason, resp_headers = response_head(response)
-        files, records, size = (
-            len(self.writer.files), self.writer.records, self.writer.bytes_written
-        )
-        capture = self.writer.write_exchange(
+        write_exchange = functools.partial(
+            self._write_counted,
             response.url,
             request_line=line,
             request_headers=req_headers,
@@ -192,7 +196,15 @@ class WarcCaptureMiddleware:
             ip_address=str(response.ip_address) if response.ip_address else None,
             truncated="disconnect" if "dataloss" in response.flags else None,
         )
-        self.stats.inc_value("warc/files", len(self.writer.files) - files)
-        self.stats.inc_value("warc/records", self.writer.records - records)
-        self.stats.inc_value("warc/bytes", self.writer.bytes_written - size)
+        capture, growth = await asyncio.get_running_loop().run_in_executor(self.writer_thread, write_exchange)
+        for key, value in growth.items():
+            self.stats.inc_value(f"warc/{key}", value)
         return capture
+
+    def _write_counted(self, url, **exchange) -> tuple[dict, dict]:
+        """Runs on the writer thread: the capture, and how much the archive grew by it."""
+        writer = self.writer
+        before = (len(writer.files), writer.records, writer.bytes_written)
+        capture = writer.write_exchange(url, **exchange)
+        after = (len(writer.files), writer.records, writer.bytes_written)
+        return capture, dict(zip(("files", "records", "bytes"), (b - a for a, b in zip(before, after))))

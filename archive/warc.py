@@ -4,7 +4,7 @@ The WARC files are the source of truth, so the writer is conservative:
 - a new file is created exclusively (mode "x"); an existing file is never appended to;
 - every file starts with a warcinfo record;
 - a request and its response always land in the same file;
-- each exchange is flushed and fsynced before the capture is returned, so a crash
+- each exchange is flushed (and fsynced at most once a second) before the capture is returned, so a crash
   loses at most the exchange being written.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import time
 from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
@@ -74,6 +75,7 @@ class WarcWriter:
         max_size: int = 1_000_000_000,
         warcinfo_fields: dict | None = None,
         fsync: bool = True,
+        fsync_interval: float = 1.0,
     ):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -81,6 +83,8 @@ class WarcWriter:
         self.max_size = max_size
         self.warcinfo_fields = dict(warcinfo_fields or {})
         self.fsync = fsync
+        self.fsync_interval = fsync_interval
+        self._last_fsync = 0.0
         self.hostname = socket.gethostname()
         self.files: list[str] = []  # names of files created by this writer
         self.records = 0
@@ -126,15 +130,19 @@ class WarcWriter:
         info.update({k: _field_value(v) for k, v in self.warcinfo_fields.items()})
         return self._warc.create_warcinfo_record(name, info)
 
-    def _sync(self) -> None:
+    def _sync(self, force: bool = False) -> None:
+        # flush() after every exchange survives a crash of this process; fsync (which
+        # survives a power cut) is rationed because it costs a disk round trip each.
         self._file.flush()
-        if self.fsync:
+        now = time.monotonic()
+        if self.fsync and (force or now - self._last_fsync >= self.fsync_interval):
             os.fsync(self._file.fileno())
+            self._last_fsync = now
 
     def _close_file(self) -> None:
         if self._file is None:
             return
-        self._sync()
+        self._sync(force=True)
         self._file.close()
         self._file = None
         self._warc = None

@@ -7,7 +7,7 @@ import scrapy
 from scrapy import Selector
 from scrapy.utils.sitemap import Sitemap
 
-from crawler.spiders.links import clean_link, css_links, page_links, requisite_links
+from crawler.spiders.links import SeenUrls, clean_link, css_links, page_links, requisite_links
 
 ARTICLE_PATH = re.compile(r"/\d{4}/\d{2}/\d{2}/[^/]+/$")
 COMMENT_PAGES = re.compile(r"/comment-page-\d+/")
@@ -22,6 +22,7 @@ class BareSpider(scrapy.Spider):
     def __init__(self, url: str = "", site: str = "", **kwargs):
         super().__init__(**kwargs)
         self.root = url if url.endswith("/") else url + "/"
+        self.seen = SeenUrls()
 
     async def start(self):
         yield scrapy.Request(urljoin(self.root, "wp-sitemap.xml"), callback=self.parse_sitemap)
@@ -42,17 +43,17 @@ class BareSpider(scrapy.Spider):
         if not isinstance(response, scrapy.http.HtmlResponse):
             return
         selector = Selector(response=response)
-        for url in page_links(selector, response.url, self.root):
+        for url in self.seen.new(page_links(selector, response.url, self.root)):
             yield scrapy.Request(url, callback=self.parse_page)
         if ARTICLE_PATH.search(response.url):
             for href in selector.css("a::attr(href)").getall():
                 url = clean_link(href, response.url)
                 if url and COMMENT_PAGES.search(url):
                     yield scrapy.Request(url, callback=self.parse_page)
-            for url in requisite_links(selector, response.url, self.root):
+            for url in self.seen.new(requisite_links(selector, response.url, self.root)):
                 yield scrapy.Request(url, callback=self.parse_requisite, priority=-1)
 
     def parse_requisite(self, response):
         if b"text/css" in response.headers.get("Content-Type", b""):
-            for url in css_links(response.text, response.url, self.root):
+            for url in self.seen.new(css_links(response.text, response.url, self.root)):
                 yield scrapy.Request(url, callback=self.parse_requisite, priority=-1)

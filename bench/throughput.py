@@ -64,6 +64,7 @@ def child(mode: str, url: str, out_dir: Path):
         "pages_per_s": round(responses / seconds, 1),
         "articles_stored": crawler.stats.get_value("store/articles", 0),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
     }))
 
 
@@ -87,6 +88,7 @@ def main():
     for result in (bare, full):
         print(f"{result['mode']:>4}: {result['responses']} responses in {result['seconds']}s = "
               f"{result['pages_per_s']} pages/s, peak RSS {result['peak_rss_mb']} MB"
+              + (f" (+ extraction worker {result['worker_peak_rss_mb']} MB)" if result["mode"] == "full" else "")
               + (f", {result['articles_stored']} articles stored" if result["mode"] == "full" else ""))
     print(f"ratio full/bare: {full['pages_per_s'] / bare['pages_per_s']:.2f} (target >= 0.80)")
 

@@ -19,6 +19,26 @@ NOT_A_PAGE = re.compile(
 CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)""")
 
 
+class SeenUrls:
+    """URLs a spider has already asked for.
+
+    Every page of a WordPress site links to the same menus, sidebars and recent
+    posts; building a Request for each only to have the dupefilter drop it costs
+    more than the crawl's own work. Scrapy's dupefilter still guards the rest.
+    """
+
+    def __init__(self, limit: int = 2_000_000):
+        self.urls: set[str] = set()
+        self.limit = limit
+
+    def new(self, urls):
+        for url in urls:
+            if url not in self.urls:
+                if len(self.urls) < self.limit:
+                    self.urls.add(url)
+                yield url
+
+
 def same_site(url: str, root: str) -> bool:
     return urlsplit(url).netloc.lower() == urlsplit(root).netloc.lower()
 

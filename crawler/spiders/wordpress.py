@@ -15,7 +15,7 @@ from scrapy.utils.sitemap import Sitemap
 from crawler.extract import merge_comment_pages
 from crawler.extraction_pool import ExtractionPool
 from crawler.sites import get_profile, profile_for_url
-from crawler.spiders.links import clean_link, css_links, page_links, requisite_links
+from crawler.spiders.links import SeenUrls, clean_link, css_links, page_links, requisite_links
 
 SITEMAP_PATHS = ("wp-sitemap.xml", "sitemap_index.xml")
 FEED_PATH = "feed/"
@@ -30,6 +30,7 @@ class WordPressSpider(scrapy.Spider):
             raise ValueError("WordPressSpider needs url=ROOT, e.g. -a url=https://example.org/")
         self.root = url if url.endswith("/") else url + "/"
         self.site_id = site
+        self.seen = SeenUrls()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -70,7 +71,7 @@ class WordPressSpider(scrapy.Spider):
         if not _is_html(response):
             return
         selector = Selector(response=response)
-        for url in page_links(selector, response.url, self.root, self.profile.is_denied):
+        for url in self.seen.new(page_links(selector, response.url, self.root, self.profile.is_denied)):
             yield scrapy.Request(url, callback=self.parse_page)
         if self.is_plain_listing(response.url):
             return
@@ -122,13 +123,13 @@ class WordPressSpider(scrapy.Spider):
     # Requisites -------------------------------------------------------------
 
     def requisite_requests(self, selector, base):
-        for url in requisite_links(selector, base, self.root):
+        for url in self.seen.new(requisite_links(selector, base, self.root)):
             yield scrapy.Request(url, callback=self.parse_requisite, priority=-1)
 
     def parse_requisite(self, response):
         content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
         if "text/css" in content_type:
-            for url in css_links(response.text, response.url, self.root):
+            for url in self.seen.new(css_links(response.text, response.url, self.root)):
                 yield scrapy.Request(url, callback=self.parse_requisite, priority=-1)
 
     # Extraction ---------------------------------------------------------------
