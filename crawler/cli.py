@@ -68,6 +68,8 @@ def crawl(url, out_dir, max_pages, site, settings):
         overrides["CLOSESPIDER_PAGECOUNT"] = max_pages
     result = run_crawl(url, out_dir, site=site, overrides=overrides)
     print_summary(result)
+    if not result.reached_site:
+        raise click.ClickException(f"{result.failure_hint()} (log: {result.log_file})")
 
 
 @main.command()
@@ -171,7 +173,7 @@ def print_summary(result):
 
     from crawler.summary import database_counts, database_path, human_size, warc_files
 
-    console = Console(stderr=False)
+    console = Console(soft_wrap=True)
     table = Table(title=f"Crawl finished in {result.seconds:.1f}s ({result.stats.get('finish_reason', '?')})")
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -184,18 +186,19 @@ def print_summary(result):
     console.print(f"WARC dir: {result.out_dir / 'warc'}")
     console.print(f"log:      {result.log_file}")
     for key, value in result.problems.items():
-        console.print(f"[yellow]problem[/yellow] {key}: {value} (details in the log)")
+        console.print(f"[yellow]counted[/yellow] {key}: {value} (details in the log)")
 
 
 def print_next_steps(out_dir: Path):
     db = out_dir / "archive.sqlite"
     click.echo(
-        "\nNext:\n"
-        f"  sqlite3 {db} \"SELECT title, authors, comment_count FROM article_overview LIMIT 5\"\n"
-        f"  sqlite3 {db} \"SELECT author, snippet(comments_fts, 0, '[', ']', '…', 8) FROM comments_fts"
-        " WHERE comments_fts MATCH 'drone' LIMIT 5\"\n"
+        "\nNext (after `. .venv/bin/activate`; sqlite3 and Datasette work on the file too):\n"
+        f"  sqlite-utils {db} \"SELECT title, authors, comment_count FROM article_overview LIMIT 5\" --table\n"
+        f"  sqlite-utils {db} \"SELECT credit, count(*) AS n FROM images GROUP BY credit ORDER BY n DESC\" --table\n"
+        f"  sqlite-utils {db} \"SELECT author, snippet(comments_fts, 0, '[', ']', '…', 8) AS hit FROM comments_fts"
+        " WHERE comments_fts MATCH 'drone' LIMIT 5\" --table\n"
         f"  dca replay --out {out_dir}        # pywb on 127.0.0.1, then open the printed URL\n"
-        f"  .venv/bin/warcio index {out_dir}/warc/*.warc.gz | head\n"
+        f"  warcio index {out_dir}/warc/*.warc.gz | head\n"
     )
 
 

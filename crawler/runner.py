@@ -54,5 +54,19 @@ class CrawlResult:
     @property
     def problems(self) -> dict:
         """Counted problems worth an operator's attention, by stats key."""
-        keys = ("extract/errors", "comments/page_failed", "log_count/ERROR", "spider_exceptions")
+        keys = ("extract/errors", "comments/page_failed", "log_count/ERROR", "spider_exceptions",
+                "downloader/exception_type_count/", "validate/dropped/", "store/errors")
         return {k: v for k, v in self.stats.items() if any(k.startswith(p) for p in keys) and v}
+
+    @property
+    def reached_site(self) -> bool:
+        return bool(self.stats.get("response_received_count"))
+
+    def failure_hint(self) -> str:
+        """Why nothing was fetched, in words an operator can act on."""
+        errors = [k.rsplit("/", 1)[-1] for k in self.stats if k.startswith("downloader/exception_type_count/")]
+        if errors:
+            return f"no response from the site ({', '.join(errors)}): check the URL, DNS and that the site is up"
+        if self.stats.get("robotstxt/forbidden"):
+            return "robots.txt forbids every start URL for this User-Agent"
+        return "no response was received; see the log"

@@ -1,10 +1,15 @@
 """The `dca` commands as a newcomer types them."""
 
+import html
 import json
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
+import urllib.request
+
+import pytest
 
 from tests.crawl_helpers import REPO
 
@@ -62,3 +67,37 @@ def test_replay_without_warcs_says_what_to_do(tmp_path):
     result = dca("replay", "--out", str(tmp_path), check=False)
     assert result.returncode != 0
     assert "crawl first" in result.stderr
+
+
+def test_replay_serves_the_archive_and_lists_article_replay_urls(tmp_path):
+    out = tmp_path / "demo"
+    dca("demo", "--out", str(out))
+    title, = sqlite3.connect(out / "archive.sqlite").execute(
+        "SELECT title FROM articles ORDER BY published_at DESC LIMIT 1").fetchone()
+    server = subprocess.Popen([sys.executable, "-m", "crawler.cli", "replay", "--out", str(out), "--port", "0"],
+                              cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = []
+        for line in server.stdout:
+            lines.append(line.rstrip())
+            if line.startswith("Press Ctrl-C"):
+                break
+        assert lines[0].startswith("pywb is replaying") and "http://127.0.0.1:" in lines[0], lines
+        assert lines[1].strip() == title
+        replay_url = lines[2].strip()
+        with urllib.request.urlopen(replay_url, timeout=30) as response:
+            page = response.read().decode("utf-8")
+        assert html.escape(title, quote=False) in page
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+    with pytest.raises(OSError):
+        urllib.request.urlopen(replay_url, timeout=5)
+
+
+def test_unreachable_site_fails_with_an_actionable_message(tmp_path):
+    result = dca("crawl", "http://127.0.0.1:9/", "--out", str(tmp_path), "-s", "RETRY_TIMES=0",
+                 "-s", "DCA_PROGRESS_INTERVAL=0", check=False)
+    assert result.returncode == 1
+    assert "ConnectionRefused" in result.stderr and "check the URL" in result.stderr
+    assert (tmp_path / "archive.sqlite").exists()
