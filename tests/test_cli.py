@@ -22,7 +22,7 @@ def dca(*args, check=True):
 def test_demo_crawls_the_sample_site_and_prints_summary_and_next_steps(tmp_path):
     out = tmp_path / "demo"
     result = dca("demo", "--out", str(out))
-    assert "articles" in result.stdout and "Next:" in result.stdout
+    assert "articles" in result.stdout and "\nNext (" in result.stdout
     assert "dca replay --out" in result.stdout
     connection = sqlite3.connect(out / "archive.sqlite")
     articles = connection.execute("SELECT count(*) FROM articles").fetchone()[0]
