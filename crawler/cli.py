@@ -185,6 +185,8 @@ def print_summary(result):
     console.print(f"database: {database_path(result.out_dir)}")
     console.print(f"WARC dir: {result.out_dir / 'warc'}")
     console.print(f"log:      {result.log_file}")
+    if result.robots_refused:
+        console.print(f"robots.txt refused {result.robots_refused} URL(s); they were not fetched")
     for key, value in result.problems.items():
         console.print(f"[yellow]counted[/yellow] {key}: {value} (details in the log)")
 

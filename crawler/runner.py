@@ -56,7 +56,13 @@ class CrawlResult:
         """Counted problems worth an operator's attention, by stats key."""
         keys = ("extract/errors", "comments/page_failed", "log_count/ERROR", "spider_exceptions",
                 "downloader/exception_type_count/", "validate/dropped/", "store/errors")
-        return {k: v for k, v in self.stats.items() if any(k.startswith(p) for p in keys) and v}
+        # IgnoreRequest is how robots.txt refusals surface; they are reported as such.
+        return {k: v for k, v in self.stats.items()
+                if any(k.startswith(p) for p in keys) and v and not k.endswith("IgnoreRequest")}
+
+    @property
+    def robots_refused(self) -> int:
+        return self.stats.get("robotstxt/forbidden", 0)
 
     @property
     def reached_site(self) -> bool:
@@ -64,7 +70,8 @@ class CrawlResult:
 
     def failure_hint(self) -> str:
         """Why nothing was fetched, in words an operator can act on."""
-        errors = [k.rsplit("/", 1)[-1] for k in self.stats if k.startswith("downloader/exception_type_count/")]
+        errors = [k.rsplit("/", 1)[-1] for k in self.stats
+                  if k.startswith("downloader/exception_type_count/") and not k.endswith("IgnoreRequest")]
         if errors:
             return f"no response from the site ({', '.join(errors)}): check the URL, DNS and that the site is up"
         if self.stats.get("robotstxt/forbidden"):
