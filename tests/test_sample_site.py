@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import http.client
 import json
 import re
@@ -21,7 +22,7 @@ import pytest
 from tests.sample_site import (SampleSite, build_response, build_site, expected_record, render,
                                site_totals)
 from tests.sample_site.data import (DRAFT, PAGINATED_2, PAGINATED_3, RETIRED_PATH, THEMES, TZ,
-                                    iso)
+                                    iso, slugify)
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = "http://127.0.0.1:8080"
@@ -348,6 +349,67 @@ def test_listings_link_everything(site):
         page = render(site, f"/author/{au.slug}/", BASE)
         assert page.status == 200 and au.bio.split()[0] in page.body.decode()
 
+
+# --------------------------------------------------------------------------- the default site is frozen
+
+# sha256 over every page of the default site (build_site(), day 0) as render() and the
+# server's framing produce it, plus every expected_record: computed from the code as it
+# was before the comment-thread extensions (issue 3).  Other tests rely on the default
+# site byte for byte; new things live behind parameters or beyond index 35.
+DEFAULT_SITE_DIGEST = "752f46181338a6793a4da756dcf7a913bc3ae95edeaf3070c52e61d3931565cc"
+
+
+def default_site_paths(site):
+    arts = site.articles
+    paths = ["/", "/robots.txt", "/feed/", "/wp-sitemap.xml", "/wp-sitemap-posts-post-1.xml",
+             "/wp-sitemap-posts-post-2.xml", "/wp-sitemap-taxonomies-category-1.xml",
+             "/wp-sitemap-taxonomies-post_tag-1.xml", "/wp-sitemap-users-1.xml",
+             RETIRED_PATH, "/private/staff-directory/", "/private/drafts/", "/wp-admin/",
+             "/no/such/page/", "/page/1/", "/wp-content/uploads/avatar-default.png",
+             "/wp-content/uploads/2019/01/forward-line-logo.png", "/wp-content/uploads/nope.jpg",
+             "/?s=tank", "/feed", "/go/nothing/"]
+    for t in ("fortyfive", "gutenberg", "classic", "forwardline"):
+        paths += [f"/wp-content/themes/{t}/style.css", f"/wp-content/themes/{t}/style.css?ver=1.4",
+                  f"/wp-content/themes/{t}/img/bg.png"]
+    listings = ["/"] + [c.url("")[0:] for c in site.categories] + [a.url("") for a in site.authors]
+    tags = sorted({slugify(t) for a in arts for t in a.tags})
+    listings += [f"/tag/{s}/" for s in tags]
+    for l in listings:
+        paths.append(l)
+        for n in range(2, 6):
+            paths.append(f"{l}page/{n}/")
+    for a in arts:
+        p = a.path
+        paths += [p, p.rstrip("/"), p + "?replytocom=123", p + "?share=twitter", p + "comment-page-1/",
+                  f"/?p={a.post_id}", f"/go/{a.slug}/", p + "?cpage=1", p + "?cpage=9",
+                  p + f"comment-page-{a.n_comment_pages + 1}/"]
+        for n in range(2, a.n_comment_pages + 1):
+            paths += [p + f"comment-page-{n}/", p + f"?cpage={n}"]
+        for im in a.images:
+            paths += [im.path, im.thumb_path]
+    return paths
+
+def default_site_digest(site):
+    h = hashlib.sha256()
+    for path in default_site_paths(site):
+        pg = render(site, path, BASE)
+        h.update(json.dumps([path, pg.status, pg.headers, pg.content_type, pg.mode]).encode())
+        h.update(pg.body)
+        for method, ae in (("GET", "gzip"), ("HEAD", None)):
+            r = build_response(site, BASE, method, path, ae)
+            h.update(json.dumps([r.status, r.headers]).encode())
+            h.update(r.wire_body)
+    for a in site.articles:
+        h.update(json.dumps(expected_record(a, BASE), sort_keys=True).encode())
+        for n in range(1, a.n_comment_pages + 1):
+            h.update(json.dumps(expected_record(a, BASE, n), sort_keys=True).encode())
+    h.update(json.dumps(site_totals(site), sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def test_default_site_is_unchanged(site):
+    assert len(default_site_paths(site)) > 700
+    assert default_site_digest(site) == DEFAULT_SITE_DIGEST
 
 # --------------------------------------------------------------------------- the server
 
