@@ -13,7 +13,7 @@ from crawler.extract.authors import dedupe, split_byline
 from crawler.extract.comments import strip_comment_page
 from crawler.extract.dates import parse_date
 from crawler.extract.html import collapse, or_none, strip_fragment
-from crawler.extract.images import clean_credit, split_credit
+from crawler.extract.images import split_credit, tidy_credit
 
 _TEXT_FIELDS = ("title", "subtitle", "section", "language")
 _BLOCK_SPLIT = re.compile(r"\n\s*\n")
@@ -80,7 +80,7 @@ def normalize_authors(authors: list[dict]) -> list[dict]:
 
 
 def normalize_image(image: dict) -> dict:
-    caption, credit = or_none(image.get("caption")), clean_credit(image.get("credit"))
+    caption, credit = or_none(image.get("caption")), tidy_credit(image.get("credit"))
     if credit is None and caption:
         caption, credit = split_credit(caption)
     return {

@@ -189,5 +189,5 @@ def test_fallback_body_when_no_selector_matches():
     paras = "".join(f"<p>Paragraph number {i} has enough words to count as real article text for the extractor.</p>" for i in range(8))
     html = f'<html><head><meta property="og:type" content="article"><meta property="og:title" content="Odd theme"></head><body><div class="weird">{paras}</div></body></html>'
     r = extract_page("https://example.org/2020/01/02/odd/", html.encode())
-    assert r["page_type"] == "article" and r["sources"].get("body_text") == "trafilatura"
+    assert r["page_type"] == "article" and r["sources"].get("body_text") == "heuristic"
     assert r["body_text"].startswith("Paragraph number 0")

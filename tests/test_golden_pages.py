@@ -1,7 +1,6 @@
 """Manifest facts of the real saved pages in ../shared/pages (never copied into the repo).
 
-Skipped when the folder is absent (a fresh clone). Facts the extractor cannot meet yet
-are xfail(strict=False) with the reason.
+Skipped when the folder is absent (a fresh clone). Every fact must hold.
 """
 import json
 from pathlib import Path
@@ -14,22 +13,6 @@ PAGES = Path(__file__).resolve().parents[2] / "shared" / "pages"
 MANIFEST = PAGES / "manifest.json"
 FACTS = ("title", "authors", "published", "comment_count", "pingback_count", "comment_max_depth",
          "first_comment", "images_with_credit")
-
-KNOWN_GAPS = {
-    ("politicalinsider.html", "title"):
-        "og:title is a different (clickbait) headline and the real one is an <h2> in a theme-specific header",
-    ("nationalinterest-kim.html", "images_with_credit"):
-        "credit lives in a trailing body <em> paragraph with no figure markup; caption/credit need a sentence rule",
-    ("ottawacitizen-defence-watch.html", "images_with_credit"):
-        "credit is split across span.credit and a following span.distributor",
-    ("netzpolitik-comments.html", "images_with_credit"):
-        "licence credits sit in non-WordPress caption markup not yet covered by selectors",
-    ("telegraph-zimbabwe.html", "images_with_credit"):
-        "Telegraph figure markup (non-WordPress) is not covered by the generic selectors",
-    ("danwang-letter.html", "images_with_credit"):
-        "caption paragraph follows the figure and ends in 'Credit:' with the credit in a link after it",
-}
-
 
 def _entries():
     if not MANIFEST.exists():
@@ -84,9 +67,7 @@ def _cases():
         for fact in FACTS:
             if fact not in entry["facts"]:
                 continue
-            gap = KNOWN_GAPS.get((entry["file"], fact))
-            marks = [pytest.mark.xfail(strict=False, reason=gap)] if gap else []
-            yield pytest.param(entry, fact, marks=marks, id=f"{entry['file']}-{fact}")
+            yield pytest.param(entry, fact, id=f"{entry['file']}-{fact}")
 
 
 pytestmark = pytest.mark.skipif(not MANIFEST.exists(), reason=f"{PAGES} not present")

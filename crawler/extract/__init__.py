@@ -5,11 +5,15 @@ no network, no clock. See docs/contracts.md for the record.
 """
 from __future__ import annotations
 
+import logging
+
 from . import article, authors as authors_mod, comments as comments_mod, images as images_mod
-from . import jsonld, meta
+from . import generic, jsonld, meta
 from .dates import parse_date, parse_time
 from .fallback import fallback_body
-from .html import absolute, ancestors, decode_body, document_base, parse_html, select_first, text_of
+from .html import absolute, ancestors, decode_body, document_base, indexed, parse_html, select_first, text_of
+
+log = logging.getLogger(__name__)
 
 RECORD_KEYS = (
     "url", "canonical_url", "comment_page", "comment_pages", "site", "page_type", "title",
@@ -69,6 +73,10 @@ class _Extraction:
     def run(self) -> None:
         if self.doc is None:
             return
+        with indexed(self.doc):
+            self._run()
+
+    def _run(self) -> None:
         self.base = document_base(self.doc, self.url)
         self.ld, self.meta = jsonld.extract(self.doc), meta.extract(self.doc)
         self.layout = self.profile.layout_for(self._layout_date())
@@ -104,8 +112,8 @@ class _Extraction:
         else:
             if absolute(self.base, self.ld.get("url")):
                 self.set("canonical_url", comments_mod.strip_comment_page(absolute(self.base, self.ld["url"])), "jsonld")
-        headline = article.title(self.root, self.layout)
         names = (self.meta.get("site_name"), self.ld.get("site_name"))
+        headline = article.title(self.root, self.layout, names)
         for value, source in (
             (self.ld.get("title"), "jsonld"), (self.meta.get("title"), "meta"),
             (headline, "selector"), (article.html_title(self.doc), "html-title"),
@@ -114,7 +122,19 @@ class _Extraction:
             if value and value.casefold() not in {n.casefold() for n in names if n}:  # a bare site name is no title
                 self.set("title", value, source)
                 break
+        self._visible_title(headline)
         r["comment_page"] = comments_mod.comment_page_number(self.url)
+
+    def _visible_title(self, headline: str | None) -> None:
+        """The page contradicts itself (og:title a different, promotional headline): the
+        visible headline wins when another of the page's own sources names it too."""
+        chosen = self.record["title"]
+        if not headline or not chosen or article.same_text(headline, chosen):
+            return
+        if any(article.same_text(headline, vote) for vote in self.meta.get("title_votes", ())):
+            log.warning("title conflict on %s: %s %r, visible %r; visible wins",
+                        self.url, self.record["sources"].get("title"), chosen, headline)
+            self.set("title", headline, "selector")
 
     def _page_title(self) -> None:
         """A listing's or other page's own title, not the first teaser's headline."""
@@ -185,17 +205,37 @@ class _Extraction:
 
     # -- body, images, links ------------------------------------------------------
     def _body_fields(self) -> None:
-        if self.body is None:
-            text, html = fallback_body(self.doc, self.url)
-            self.set("body_text", text, "trafilatura")
-            self.set("body_html", html, "trafilatura")
-        else:
-            kept, related = article.body_parts(self.body, self.layout, self.base)
-            self.set("body_text", article.body_text(kept), "selector")
-            self.set("body_html", article.body_html(kept, self.base), "selector")
-            self.set("related_links", related, "selector")
-        hint = (self.ld.get("image") or {}).get("url") or self.meta.get("image")
-        images = images_mod.extract(self.root, self.body, self.layout, self.base, hint_src=absolute(self.base, hint))
+        """Profile selectors first; the generic container when they find nothing or a
+        fragment; trafilatura only when both come up short."""
+        body_el, source = self.body, "selector"
+        kept, related = article.body_parts(self.body, self.layout, self.base) if self.body is not None else ([], [])
+        text = article.body_text(kept) or ""
+        # An alternative must beat what the profile found; beating an empty body
+        # matched by the profile (a draft) takes a real article's length.
+        floor = _SHORT_BODY if self.body is not None else 0
+        if len(text) < _CHECK_BODY:
+            container = generic.find_container(self.doc)
+            if container is not None and container is not self.body:
+                g_kept, g_related = article.body_parts(container, self.layout, self.base)
+                g_text = article.body_text(g_kept) or ""
+                # The profile's body wins unless it is nearly empty or a fragment of the article.
+                if len(g_text) > max(len(text) * (2 if text else 1), floor):
+                    body_el, kept, related, text, source = container, g_kept, g_related, g_text, "heuristic"
+        kept, lead_credit = images_mod.take_image_credit_paragraph(kept)
+        text = article.body_text(kept) or ""
+        if len(text) < _SHORT_BODY:
+            t_text, t_html = fallback_body(self.doc, self.url)
+            if t_text and len(t_text) > max(len(text), floor):
+                self.set("body_text", t_text, "trafilatura")
+                self.set("body_html", t_html, "trafilatura")
+                kept = None
+        if kept:
+            self.set("body_text", text, source)
+            self.set("body_html", article.body_html(kept, self.base), source)
+        self.set("related_links", related, source)
+        hint = absolute(self.base, (self.ld.get("image") or {}).get("url") or self.meta.get("image"))
+        images = images_mod.extract(self.root, body_el, self.layout, self.base, hint_src=hint)
+        images = images_mod.apply_lead_credit(images, lead_credit, hint, self.base)
         self.set("images", images, "selector")
 
     # -- comments ------------------------------------------------------------------
@@ -208,6 +248,10 @@ class _Extraction:
         r["comment_count"], r["pingback_count"] = len(found), pings
         r["declared_comment_count"] = comments_mod.declared_count(self.doc, self.layout)
         r["comment_pages"] = comments_mod.page_links(self.doc, self.layout, self.base, self.url)
+
+
+_SHORT_BODY = 200  # characters: less than this and the next, costlier source is tried
+_CHECK_BODY = 1500  # characters: a profile body shorter than this is checked against the heuristic
 
 
 def _time_hint(el) -> str | None:

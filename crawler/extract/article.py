@@ -7,6 +7,7 @@ import re
 
 import lxml.html
 
+from . import generic
 from .html import absolute, ancestors, classes, css, select_all, select_first, text_of
 
 BLOCK_TAGS = {"p", "h2", "h3", "h4", "h5", "h6", "li"}
@@ -41,9 +42,15 @@ def find_body(root, layout):
     return select_first(root, layout.get("body"))
 
 
-def title(root, layout) -> str | None:
-    el = select_first(root, layout.get("title"))
-    return text_of(el) or None if el is not None else None
+def title(root, layout, site_names=()) -> str | None:
+    """The visible headline: the first title match that is not the site's name (a logo <h1>)."""
+    names = {_squash(n) for n in site_names if n}
+    for selector in layout.get("title"):
+        for el in css(root, selector):
+            text = text_of(el)
+            if text and _squash(text) not in names:
+                return text
+    return None
 
 
 def strip_site_suffix(text: str | None, site_names, headline: str | None) -> str | None:
@@ -58,6 +65,11 @@ def strip_site_suffix(text: str | None, site_names, headline: str | None) -> str
         if re.match(r"^\s+[|–—·•-]\s+\S", text[len(headline):]):
             return headline
     return text
+
+
+def same_text(a: str | None, b: str | None) -> bool:
+    """Equal but for punctuation, quotes, case and spacing."""
+    return bool(a and b) and _squash(a) == _squash(b)
 
 
 def html_title(doc) -> str | None:
@@ -96,24 +108,28 @@ def cleaned_copy(body, layout):
 
 
 def blocks(body) -> list:
-    """Block elements in page order: p, h2-h6, li, and blockquotes without a p."""
+    """Block elements in page order: p, h2-h6, li, and blockquotes without a p.
+
+    Subtrees whose markup marks them as boilerplate (generic.bad_container) are
+    skipped, and so are blocks whose text is boilerplate ("ADVERTISEMENT").
+    Iterative: a page nested thousands of levels deep must not overflow the stack.
+    """
     found = []
-    for el in body.iter():
-        if not isinstance(el.tag, str):
+    stack = [iter(body)]
+    while stack:
+        el = next(stack[-1], None)
+        if el is None:
+            stack.pop()
             continue
-        is_block = el.tag in BLOCK_TAGS or (el.tag == "blockquote" and not css(el, "p, li"))
-        if is_block and not _inside_block(el, body) and text_of(el):
-            found.append(el)
+        if not isinstance(el.tag, str) or generic.bad_container(el):
+            continue
+        if el.tag in BLOCK_TAGS or (el.tag == "blockquote" and not css(el, "p, li")) or generic.is_text_div(el):
+            text = text_of(el)
+            if text and not generic.is_boilerplate_text(text):
+                found.append(el)
+            continue
+        stack.append(iter(el))
     return found
-
-
-def _inside_block(el, stop) -> bool:
-    for anc in ancestors(el):
-        if anc is stop:
-            return False
-        if anc.tag in BLOCK_TAGS:
-            return True
-    return False
 
 
 def promo(el, base: str) -> list[dict] | None:
@@ -125,6 +141,10 @@ def promo(el, base: str) -> list[dict] | None:
         return None
     label = _promo_label(el)
     if label is None:
+        # An inline related headline: the whole paragraph one link, in capitals.
+        text = text_of(el)
+        if len(links) == 1 and text.isupper() and len(text.split()) >= 3 and _squash(text) == _squash(text_of(links[0])):
+            return [{"url": absolute(base, links[0].get("href")), "text": text_of(links[0]), "label": None}]
         return None
     rest = _PROMO_LABEL.match(text_of(el))
     remainder = rest.group("rest") if rest else text_of(el)[len(label):]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 from .html import attr, collapse, css
 
@@ -38,6 +39,21 @@ def _language(doc, metas) -> str | None:
     return locale.replace("_", "-") if locale else None
 
 
+_FEED_TITLE = re.compile(r"^.*?\s[»›|–—-]\s(?P<title>.+?)(?:\s+Comments Feed)?$")
+
+
+def _title_votes(doc, metas) -> list[str]:
+    """Other statements of the headline a page makes: social and analytics tags, and the
+    comments-feed link WordPress titles "Site » Headline Comments Feed"."""
+    votes = [v for key in ("og:title", "twitter:title", "sailthru.title", "parsely-title", "dc.title",
+                           "dcterms.title", "headline") for v in metas.get(key, [])]
+    for el in css(doc, "link[rel='alternate'][title]"):
+        match = _FEED_TITLE.match(collapse(html.unescape(el.get("title") or "")))
+        if match and (el.get("type") or "").endswith(("rss+xml", "atom+xml")):
+            votes.append(match.group("title"))
+    return votes
+
+
 def extract(doc) -> dict:
     metas = _metas(doc)
     fields = {
@@ -60,5 +76,6 @@ def extract(doc) -> dict:
         "image": _first(metas, "og:image", "og:image:url", "twitter:image"),
         "site_name": _first(metas, "og:site_name"),
         "language": _language(doc, metas),
+        "title_votes": _title_votes(doc, metas),
     }
     return {k: v for k, v in fields.items() if v not in (None, [], "")}

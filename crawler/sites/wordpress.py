@@ -19,6 +19,8 @@ WORDPRESS_SELECTORS: dict[str, tuple[str, ...]] = {
     "title": (
         "h1.entry-title", "h1.wp-block-post-title", "h1.post-title", "h1.jeg_post_title",
         "h1.tdb-title-text", ".entry-title", "h1",
+        # Themes whose <h1> is the site name put the headline in the article's header.
+        ".entry-header h2", ".article-header h2", "header h2",
     ),
     "subtitle": (
         ".entry-subtitle", ".post-subtitle", ".td-post-sub-title", ".jeg_post_subtitle",
@@ -73,8 +75,12 @@ WORDPRESS_SELECTORS: dict[str, tuple[str, ...]] = {
         "figure.wp-block-post-featured-image", ".single-featured-image",
     ),
     "figure": ("figure", ".wp-caption", "img"),
-    "caption": ("figcaption", ".wp-caption-text", ".wp-element-caption", ".caption"),
-    "credit": (".image-credit", ".photo-credit", ".wp-caption-credit", ".credit", ".media-credit", ".source"),
+    "caption": ("figcaption", ".wp-caption-text", ".wp-element-caption", ".caption", "[itemprop='caption']"),
+    "credit": (
+        ".image-credit", ".photo-credit", ".wp-caption-credit", ".credit", ".media-credit", ".source",
+        ".media-license-caption", "[itemprop='copyrightHolder']", "[itemprop='creditText']",
+        "[itemprop='copyrightNotice']", ".caption-credit", ".copyright",
+    ),
     "comments_area": ("#comments", ".comments-area", ".wp-block-comments", ".comments"),
     "comment_list": (
         "ol.comment-list", "ul.comment-list", "ol.commentlist", "ul.commentlist",
