@@ -22,8 +22,13 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.httpobj import urlparse_cached
 
+from archive.index import update_index
+from archive.conditional import CONDITIONAL_META_KEY, validators
+from archive.dedup import DedupIndex
+from archive.metadata import metadata_fields
+from archive.rawhttp import META_KEY as RAW_META_KEY
 from archive.signals import capture_written
-from archive.warc import WarcWriter
+from archive.warc import WarcWriter, join_head, payload_digest, without_headers
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +46,12 @@ WARCINFO_SETTINGS = (
     "RETRY_ENABLED",
     "RETRY_TIMES",
     "DEPTH_LIMIT",
+    "DOWNLOAD_TIMEOUT",
+    "DOWNLOAD_MAXSIZE",
+    "DCA_WARC_MAX_SIZE",
+    "DCA_DEDUP",
+    "DCA_CONDITIONAL_GET",
+    "DCA_FETCH_REQUISITES",
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -118,6 +129,13 @@ def response_head(response) -> tuple[str, int, str, list[tuple[str, str]]]:
     return protocol, response.status, reason, headers
 
 
+def db_path(settings) -> Path:
+    """The archive database of this output directory (as StorePipeline opens it)."""
+    if settings.get("DCA_DB_PATH"):
+        return Path(settings["DCA_DB_PATH"])
+    return Path(settings.get("DCA_OUT_DIR") or ".") / "archive.sqlite"
+
+
 def _warcinfo_fields(settings, spider=None) -> dict:
     fields = {"robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore"}
     if spider is not None:
@@ -138,6 +156,7 @@ class WarcCaptureMiddleware:
         self.settings = crawler.settings
         self.warc_dir = Path(out_dir) / "warc"
         self.writer: WarcWriter | None = None
+        self.dedup: DedupIndex | None = None
         # One thread, so records keep their order; gzip and digests then run beside the reactor.
         self.writer_thread = ThreadPoolExecutor(1, thread_name_prefix="warc-writer")
 
@@ -150,6 +169,8 @@ class WarcCaptureMiddleware:
         mw = cls(crawler, Path(out_dir))
         crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(mw.item_done, signal=signals.item_scraped)
+        crawler.signals.connect(mw.item_done, signal=signals.item_dropped)
         return mw
 
     def spider_opened(self, spider=None):
@@ -159,32 +180,42 @@ class WarcCaptureMiddleware:
             max_size=self.settings.getint("DCA_WARC_MAX_SIZE", 1_000_000_000),
             warcinfo_fields=_warcinfo_fields(self.settings, spider),
         )
+        if self.settings.getbool("DCA_DEDUP", True):
+            self.dedup = DedupIndex(self.warc_dir, db_path(self.settings))
 
     def spider_closed(self, spider=None):
         self.writer_thread.shutdown(wait=True)
+        if self.dedup is not None:
+            self.dedup.close()
         if self.writer is not None:
+            files = list(self.writer.files)
             self.writer.close()
             self.writer = None
+            if files and self.settings.getbool("DCA_INDEX", True):
+                # Keep DIR/index.cdxj up to date: merge in the files of this crawl.
+                try:
+                    update_index(self.warc_dir.parent, files)
+                except Exception:
+                    logger.exception("CDXJ index not updated; run `dca index` to rebuild it")
 
     async def process_response(self, request, response, spider=None):
-        if "cached" in response.flags:
-            # Served by HttpCacheMiddleware, not fetched now: not a new capture.
+        raw_head = request.meta.pop(RAW_META_KEY, None)
+        if "cached" in response.flags or "revisit" in response.flags:
+            # Served by HttpCacheMiddleware or rebuilt from the archive: not a new capture.
             return response
-        capture = await self.write(request, response)
+        capture = await self.write(request, response, raw_head)
         request.meta["capture"] = capture
         self.crawler.signals.send_catch_log(
             signal=capture_written, capture=capture, request=request, response=response
         )
         return response
 
-    async def write(self, request, response) -> dict:
+    async def write(self, request, response, raw_head: dict | None = None) -> dict:
         if self.writer is None:  # a response before spider_opened: open lazily
             self.spider_opened(getattr(self.crawler, "spider", None))
         line, req_headers = request_head(request)
         protocol, status, reason, resp_headers = response_head(response)
-        write_exchange = functools.partial(
-            self._write_counted,
-            response.url,
+        exchange = dict(
             request_line=line,
             request_headers=req_headers,
             request_body=request.body or b"",
@@ -196,15 +227,63 @@ class WarcCaptureMiddleware:
             ip_address=str(response.ip_address) if response.ip_address else None,
             truncated="disconnect" if "dataloss" in response.flags else None,
         )
+        if raw_head and raw_head.get("status_line") and raw_head.get("request"):
+            # The bytes as they crossed the wire (archive/rawhttp.py), minus
+            # Transfer-Encoding: Twisted has de-chunked the body.
+            exchange["request_head_raw"] = raw_head["request"]
+            exchange["response_head_raw"] = join_head(
+                raw_head["status_line"], without_headers(raw_head["header_lines"], {b"transfer-encoding"}))
+        exchange["extra"] = validators(response.headers)
+        conditional = request.meta.get(CONDITIONAL_META_KEY)
+        write_exchange = functools.partial(self._write_counted, response.url, conditional, **exchange)
         capture, growth = await asyncio.get_running_loop().run_in_executor(self.writer_thread, write_exchange)
         for key, value in growth.items():
             self.stats.inc_value(f"warc/{key}", value)
         return capture
 
-    def _write_counted(self, url, **exchange) -> tuple[dict, dict]:
+    def _write_counted(self, url, conditional, **exchange) -> tuple[dict, dict]:
         """Runs on the writer thread: the capture, and how much the archive grew by it."""
         writer = self.writer
         before = (len(writer.files), writer.records, writer.bytes_written)
-        capture = writer.write_exchange(url, **exchange)
+        status = exchange["status"]
+        body = exchange["response_body"]
+        revisit = None
+        if status == 304 and conditional:
+            # Our conditional GET was answered "not modified": the payload is the original's.
+            revisit = dict(conditional, profile="server-not-modified")
+            self.stats.inc_value("warc/revisits/server-not-modified")
+        elif 200 <= status < 300 and body and self.dedup:
+            digest = payload_digest(body)
+            exchange["payload_digest"] = digest
+            original = self.dedup.find(url, digest)
+            if original is not None:
+                revisit = dict(original, profile="identical-payload-digest")
+                self.stats.inc_value("warc/revisits/identical-payload-digest")
+        capture = writer.write_exchange(url, revisit=revisit, **exchange)
+        if revisit:
+            capture["refers_to_location"] = revisit.get("location")
+        elif self.dedup and capture["payload_digest"] and 200 <= status < 300 and body:
+            self.dedup.remember(capture)
         after = (len(writer.files), writer.records, writer.bytes_written)
         return capture, dict(zip(("files", "records", "bytes"), (b - a for a, b in zip(before, after))))
+
+    # -- metadata records -----------------------------------------------------------
+
+    def item_done(self, item, response=None, spider=None, exception=None, **kwargs):
+        """An article item left the pipelines (stored or dropped): describe it in a metadata record."""
+        from itemadapter import ItemAdapter
+
+        item = ItemAdapter(item).asdict()
+        record, capture = item.get("record"), item.get("capture")
+        if not record or not capture or record.get("page_type") != "article" or self.writer is None:
+            return
+        outcome = "dropped: " + str(exception) if exception is not None else "stored"
+        self.writer_thread.submit(self._write_metadata, record, capture, outcome)
+
+    def _write_metadata(self, record: dict, capture: dict, outcome: str) -> None:
+        try:
+            fields = metadata_fields(self.warc_dir, record, capture, outcome)
+            self.writer.write_metadata(capture["url"], capture["warc_record_id"], fields)
+            self.stats.inc_value("warc/metadata_records")
+        except Exception:
+            logger.exception("metadata record not written for %s", capture.get("url"))

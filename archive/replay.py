@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from archive.index import build_index
+from archive.index import build_index, update_index
 
 COLLECTION = "archive"
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -50,10 +50,12 @@ def write_config(out_dir) -> Path:
     out_dir = Path(out_dir).resolve()
     config_dir = out_dir / ".replay"
     config_dir.mkdir(parents=True, exist_ok=True)
+    if not (out_dir / "index.cdxj").exists():
+        build_index(out_dir)
     config = {
         "collections": {
             COLLECTION: {
-                "index": str(out_dir / "index.cdxj"),
+                "index": str(config_dir / "replay.cdxj"),
                 # Trailing slash: pywb joins it with the index's relative filename.
                 "archive_paths": str(out_dir / "warc") + "/",
             }
@@ -64,14 +66,38 @@ def write_config(out_dir) -> Path:
         "framed_replay": False,
     }
     (config_dir / "config.yaml").write_text(json.dumps(config, indent=2) + "\n")
+    write_replay_index(out_dir / "index.cdxj", config_dir / "replay.cdxj")
     return config_dir
 
 
+def write_replay_index(index: Path, replay_index: Path) -> None:
+    """DIR/index.cdxj minus server-not-modified revisits, for pywb.
+
+    pywb replays a 304 revisit with the 304's own head, i.e. as an empty "304
+    Not Modified" page. Left out of pywb's index, a request for that time gets
+    the closest capture with a payload, which is what "not modified" meant.
+    The full index stays in DIR/index.cdxj; the WARC files are not copied.
+    """
+    tmp = replay_index.with_name(replay_index.name + ".tmp")
+    with open(index, encoding="utf-8") as src, open(tmp, "w", encoding="utf-8") as out:
+        for line in src:
+            if '"mime": "warc/revisit"' in line and '"status": "304"' in line:
+                continue
+            out.write(line)
+    os.replace(tmp, replay_index)
+
+
 def prepare(out_dir, reindex: bool = True) -> Path:
-    """Index DIR/warc (if asked or missing) and write the pywb config."""
+    """Bring DIR/index.cdxj up to date (if asked or missing) and write the pywb config.
+
+    WARC files never change once written, so only files the index does not
+    mention yet are indexed (`dca index` rebuilds it from scratch).
+    """
     out_dir = Path(out_dir)
-    if reindex or not (out_dir / "index.cdxj").exists():
+    if not (out_dir / "index.cdxj").exists():
         build_index(out_dir)
+    elif reindex:
+        update_index(out_dir, [])
     return write_config(out_dir)
 
 

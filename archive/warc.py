@@ -10,6 +10,8 @@ The WARC files are the source of truth, so the writer is conservative:
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import socket
@@ -33,6 +35,15 @@ WARC_CONFORMS_TO = (
 _RECORD_OVERHEAD = 1024
 
 Headers = Iterable[tuple[str, str]]
+REVISIT_PROFILES = {
+    "identical-payload-digest": "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest",
+    "server-not-modified": "http://netpreserve.org/warc/1.1/revisit/server-not-modified",
+}
+
+
+def payload_digest(data: bytes) -> str:
+    """WARC-Payload-Digest as warcio writes it: sha1, base32."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
 
 
 class RawHeaders(StatusAndHeaders):
@@ -44,6 +55,45 @@ class RawHeaders(StatusAndHeaders):
 
     def compute_headers_buffer(self, header_filter=None):
         self.headers_buff = self.to_str(header_filter).encode("latin-1") + b"\r\n"
+
+
+class RawHeadBlock(StatusAndHeaders):
+    """An HTTP head kept as the exact bytes received (or sent), parsed only for lookups.
+
+    `raw` is the status/request line and header lines, each ending in CRLF, then
+    the empty line. The block digest and the record are computed over `raw`.
+    """
+
+    def __init__(self, raw: bytes):
+        text = raw.decode("latin-1")
+        lines = text.split("\r\n")
+        first = lines[0]
+        headers = []
+        for line in lines[1:]:
+            if not line:
+                continue
+            if line[:1] in " \t" and headers:  # obs-fold continuation
+                headers[-1] = (headers[-1][0], headers[-1][1] + " " + line.strip())
+                continue
+            name, _, value = line.partition(":")
+            headers.append((name, value.strip()))
+        protocol, statusline = "", first
+        if first.startswith("HTTP/"):  # a status line: protocol first
+            protocol, _, statusline = first.partition(" ")
+        super().__init__(statusline, headers, protocol=protocol)
+        self.raw = raw
+
+    def compute_headers_buffer(self, header_filter=None):
+        self.headers_buff = self.raw
+
+
+def join_head(first_line: bytes, header_lines: Iterable[bytes]) -> bytes:
+    return b"".join(line + b"\r\n" for line in [first_line, *header_lines]) + b"\r\n"
+
+
+def without_headers(header_lines: Iterable[bytes], names: set[bytes]) -> list[bytes]:
+    """Header lines minus those named (names lower-case bytes)."""
+    return [l for l in header_lines if l.split(b":", 1)[0].strip().lower() not in names]
 
 
 def _software() -> str:
@@ -98,8 +148,9 @@ class WarcWriter:
     # -- files -----------------------------------------------------------
 
     def _next_name(self) -> str:
-        # WARC spec Annex C: Prefix-Timestamp-Serial-Crawlhost.warc.gz
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
+        # WARC spec Annex C: Prefix-Timestamp-Serial-Crawlhost.warc.gz, with a
+        # 14-digit UTC timestamp; the serial tells apart files begun in one second.
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
         name = f"{self.prefix}-{stamp}-{self._serial:05d}-{self.hostname}.warc.gz"
         self._serial += 1
         return name
@@ -178,45 +229,63 @@ class WarcWriter:
         self,
         url: str,
         *,
-        request_line: str,
-        request_headers: Headers,
+        request_line: str = "",
+        request_headers: Headers = (),
         request_body: bytes = b"",
         protocol: str = "HTTP/1.1",
         status: int,
         reason: str = "",
-        response_headers: Headers,
+        response_headers: Headers = (),
         response_body: bytes = b"",
         ip_address: str | None = None,
         truncated: str | None = None,
         date: str | None = None,
+        request_head_raw: bytes | None = None,
+        response_head_raw: bytes | None = None,
+        payload_digest: str | None = None,
+        revisit: dict | None = None,
+        extra: dict | None = None,
     ) -> dict:
-        """Write a request record and its response record; return the capture.
+        """Write a request record and its response (or revisit) record; return the capture.
 
         Header values are str holding the raw bytes decoded as latin-1.
-        `request_line` is e.g. "GET /path?q=1 HTTP/1.1".
+        `request_line` is e.g. "GET /path?q=1 HTTP/1.1". When the raw heads are
+        given (bytes, ending with the empty line) they are written verbatim
+        instead of being rebuilt from line and headers.
+
+        `revisit`, when given, makes the second record a `revisit` with no
+        payload: {"profile": "identical-payload-digest" | "server-not-modified",
+        "refers_to": record id, "refers_to_uri": url, "refers_to_date": WARC-Date,
+        "payload_digest": digest of the original payload (optional for 304)}.
         """
         request_headers = list(request_headers)
         response_headers = list(response_headers)
         date = date or warc_date()
+        body_len = 0 if revisit else len(response_body)
         estimate = (
             len(request_body)
-            + len(response_body)
+            + body_len
+            + len(request_head_raw or b"") + len(response_head_raw or b"")
             + sum(len(k) + len(v) + 4 for k, v in request_headers + response_headers)
             + 4 * _RECORD_OVERHEAD
         )
         self._ensure_room(estimate)
 
-        statusline = f"{status} {reason}".rstrip()
-        response = self._record(
-            url, "response", date,
-            RawHeaders(statusline, response_headers, protocol=protocol),
-            response_body,
-        )
-        request = self._record(
-            url, "request", date,
-            RawHeaders(request_line, request_headers),
-            request_body,
-        )
+        if response_head_raw is not None:
+            http_response = RawHeadBlock(response_head_raw)
+        else:
+            http_response = RawHeaders(f"{status} {reason}".rstrip(), response_headers, protocol=protocol)
+        if request_head_raw is not None:
+            http_request = RawHeadBlock(request_head_raw)
+        else:
+            http_request = RawHeaders(request_line, request_headers)
+
+        if revisit:
+            response = self._revisit_record(url, date, http_response, revisit)
+        else:
+            response = self._record(url, "response", date, http_response, response_body,
+                                    payload_digest=payload_digest)
+        request = self._record(url, "request", date, http_request, request_body)
         resp_id = response.rec_headers.get_header("WARC-Record-ID")
         req_id = request.rec_headers.get_header("WARC-Record-ID")
         # Link both ways: either record leads to the other.
@@ -232,32 +301,80 @@ class WarcWriter:
         offset, length = self._write(response)
         self._exchanges_in_file += 1
         self._sync()
-        return {
+        capture = {
             "url": url,
             "fetched_at": date,
             "status": int(status),
-            "content_type": response.http_headers.get_header("Content-Type"),
+            "content_type": http_response.get_header("Content-Type"),
             "warc_file": self._name,
             "warc_offset": offset,
             "warc_length": length,
             "warc_record_id": resp_id,
             "payload_digest": response.rec_headers.get_header("WARC-Payload-Digest"),
-            "warc_type": "response",
+            "warc_type": "revisit" if revisit else "response",
         }
+        if revisit:
+            capture["refers_to"] = revisit["refers_to"]
+            capture["revisit_profile"] = revisit["profile"]
+        capture.update(extra or {})
+        return capture
 
-    def _record(self, url, rec_type, date, http_headers, body: bytes):
+    def _revisit_record(self, url, date, http_headers, revisit: dict):
+        profile = REVISIT_PROFILES[revisit["profile"]]
+        headers = {
+            "WARC-Type": "revisit",
+            "WARC-Record-ID": self._warc._make_warc_id(),
+            "WARC-Target-URI": url,
+            "WARC-Date": date,
+            "WARC-Profile": profile,
+            "WARC-Refers-To": revisit["refers_to"],
+            "WARC-Refers-To-Target-URI": revisit["refers_to_uri"],
+            "WARC-Refers-To-Date": revisit["refers_to_date"],
+        }
+        if revisit.get("payload_digest"):
+            headers["WARC-Payload-Digest"] = revisit["payload_digest"]
+        return self._warc.create_warc_record(
+            url, "revisit", payload=None, warc_headers_dict=headers, http_headers=http_headers,
+        )
+
+    def write_metadata(self, url: str, concurrent_to: str, fields: Iterable[tuple[str, str]],
+                       date: str | None = None) -> dict:
+        """A `metadata` record (application/warc-fields) about the record `concurrent_to`."""
+        if self._file is None:
+            self._open_new_file()
+        body = "".join(f"{k}: {v}\r\n" for k, v in fields).encode("utf-8")
+        record = self._warc.create_warc_record(
+            url, "metadata", payload=BytesIO(body), length=len(body),
+            warc_content_type="application/warc-fields",
+            warc_headers_dict={
+                "WARC-Type": "metadata",
+                "WARC-Record-ID": self._warc._make_warc_id(),
+                "WARC-Target-URI": url,
+                "WARC-Date": date or warc_date(),
+                "WARC-Concurrent-To": concurrent_to,
+            },
+        )
+        offset, length = self._write(record)
+        self._sync()
+        return {"warc_file": self._name, "warc_offset": offset, "warc_length": length,
+                "warc_record_id": record.rec_headers.get_header("WARC-Record-ID")}
+
+    def _record(self, url, rec_type, date, http_headers, body: bytes, payload_digest=None):
+        headers = {
+            "WARC-Type": rec_type,
+            "WARC-Record-ID": self._warc._make_warc_id(),
+            "WARC-Target-URI": url,
+            "WARC-Date": date,
+        }
+        if payload_digest:  # computed by the caller: warcio then does not hash the payload again
+            headers["WARC-Payload-Digest"] = payload_digest
         return self._warc.create_warc_record(
             url,
             rec_type,
             payload=BytesIO(body),
             length=len(body),
             # Conventional header order: type, id, target, date.
-            warc_headers_dict={
-                "WARC-Type": rec_type,
-                "WARC-Record-ID": self._warc._make_warc_id(),
-                "WARC-Target-URI": url,
-                "WARC-Date": date,
-            },
+            warc_headers_dict=headers,
             http_headers=http_headers,
         )
 

@@ -43,6 +43,16 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.RobotsTxtMiddleware": 100,
     "archive.capture.WarcCaptureMiddleware": 950,
+    # Conditional GET from stored ETag/Last-Modified; a 304 becomes a revisit and
+    # the archived original goes on to the spider (archive/conditional.py).
+    "archive.conditional.ConditionalGetMiddleware": 940,
+}
+
+# Scrapy's HTTP/1.1 handler, also keeping the raw status line and header lines
+# (reason phrase, header-name case and order) for the WARC (archive/rawhttp.py).
+DOWNLOAD_HANDLERS = {
+    "http": "archive.rawhttp.RawHeadDownloadHandler",
+    "https": "archive.rawhttp.RawHeadDownloadHandler",
 }
 
 ITEM_PIPELINES = {
@@ -55,6 +65,11 @@ ITEM_PIPELINES = {
 DCA_OUT_DIR = "out"
 DCA_WARC_PREFIX = "DCA"
 DCA_WARC_MAX_SIZE = 1_000_000_000
+# Re-crawled identical payloads become revisit records (same URL, same archive set).
+DCA_DEDUP = True
+DCA_CONDITIONAL_GET = True
+# Merge each crawl's new WARC files into DIR/index.cdxj when the crawl ends.
+DCA_INDEX = True
 DCA_STORE_BATCH = 200
 # The one extraction entry point; a dotted path so tests can inject faults.
 DCA_EXTRACTOR = "crawler.extract.extract_page"

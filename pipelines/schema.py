@@ -35,7 +35,10 @@ TABLES = [
         warc_length INTEGER,
         warc_record_id TEXT NOT NULL UNIQUE,
         payload_digest TEXT,
-        warc_type TEXT NOT NULL DEFAULT 'response'
+        warc_type TEXT NOT NULL DEFAULT 'response',
+        etag TEXT,              -- validators of the response, for conditional GET
+        last_modified TEXT,
+        refers_to TEXT          -- a revisit's WARC-Refers-To (record id of the original)
     )""",
     """CREATE TABLE IF NOT EXISTS sites (
         id TEXT PRIMARY KEY,
@@ -190,6 +193,12 @@ VIEWS = [
     ORDER BY c.article_id, c.position""",
 ]
 
+ADDED_COLUMNS = [
+    ("captures", "etag", "TEXT"),
+    ("captures", "last_modified", "TEXT"),
+    ("captures", "refers_to", "TEXT"),
+]
+
 FTS = {"articles": ["title", "body_text"], "comments": ["text", "author"]}
 
 
@@ -214,7 +223,13 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     if not db.conn.in_transaction:
         set_pragmas(db)
     with db.atomic():
-        for sql in TABLES + INDEXES + VIEWS:
+        for sql in TABLES:
+            db.execute(sql)
+        # Columns added after a table was first created (older databases).
+        for table, column, decl in ADDED_COLUMNS:
+            if column not in {r[1] for r in db.execute(f"PRAGMA table_info({table})")}:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+        for sql in INDEXES + VIEWS:
             db.execute(sql)
         for table, columns in FTS.items():
             if not db[f"{table}_fts"].exists():

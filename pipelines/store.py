@@ -29,7 +29,8 @@ logger = logging.getLogger(__name__)
 
 CAPTURE_COLUMNS = (
     "url", "fetched_at", "status", "content_type", "warc_file", "warc_offset",
-    "warc_length", "warc_record_id", "payload_digest", "warc_type",
+    "warc_length", "warc_record_id", "payload_digest", "etag", "last_modified",
+    "refers_to", "warc_type",
 )
 ARTICLE_FIELDS = (
     "url", "title", "subtitle", "section", "body_text", "body_html", "published_at",

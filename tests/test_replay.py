@@ -64,7 +64,7 @@ def test_config_points_at_warcs_in_place(crawl, server):
     config = json.loads((crawl["out"] / ".replay" / "config.yaml").read_text())
     coll = config["collections"]["archive"]
     assert coll["archive_paths"] == str((crawl["out"] / "warc").resolve()) + "/"
-    assert coll["index"] == str((crawl["out"] / "index.cdxj").resolve())
+    assert coll["index"] == str((crawl["out"] / ".replay" / "replay.cdxj").resolve())
     # Nothing copied: the only WARCs are the crawl's own.
     assert not list((crawl["out"] / ".replay").rglob("*.warc*"))
     lines = (crawl["out"] / "index.cdxj").read_text().splitlines()

@@ -17,7 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.warc import WarcWriter
 
 WARCIO = Path(sys.executable).parent / "warcio"
-NAME_RE = re.compile(r"^DCA-\d{20}-\d{5}-[^-/]+\.warc\.gz$")
+NAME_RE = re.compile(r"^DCA-\d{14}-\d{5}-[^/]+\.warc\.gz$")
 
 
 def sha1(data: bytes) -> str:

@@ -1,0 +1,68 @@
+"""The `metadata` record of an article page: its outlinks and an extraction summary.
+
+Written (application/warc-fields, WARC-Concurrent-To the page's response or
+revisit record) once the article item has left the pipelines. The outlinks are
+read back from the archived payload itself, so they are every link of the page
+as captured, not only the ones the spider chose to follow.
+
+    outlink: https://example.org/2024/05/other/ a/@href
+    outlink: https://example.org/wp-content/uploads/lead.jpg img/@src
+    extraction: {"title": ..., "authors": [...], "comment_count": 12, ...}
+    outcome: stored
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urldefrag, urljoin
+
+import lxml.html
+
+from archive.records import decoded_payload, payload_at
+
+SUMMARY_KEYS = ("site", "page_type", "canonical_url", "title", "published_at", "modified_at",
+                "language", "comment_count", "declared_comment_count", "pingback_count")
+
+
+def outlinks(html: bytes, base_url: str) -> list[tuple[str, str]]:
+    """(absolute url, "tag/@attr") for every link of the page, in order, duplicates dropped."""
+    if not html.strip():
+        return []
+    try:
+        doc = lxml.html.fromstring(html, base_url=base_url)
+    except (ValueError, lxml.etree.ParserError):
+        return []
+    seen, out = set(), []
+    for element, attribute, link, _pos in doc.iterlinks():
+        if not isinstance(element.tag, str):
+            continue
+        url = urldefrag(urljoin(base_url, link.strip()))[0]
+        if not url.startswith(("http://", "https://")) or url in seen:
+            continue
+        seen.add(url)
+        out.append((url, f"{element.tag}/@{attribute}" if attribute else element.tag))
+    return out
+
+
+def summary(record: dict) -> dict:
+    out = {k: record.get(k) for k in SUMMARY_KEYS}
+    out["authors"] = [a.get("name") for a in record.get("authors") or []]
+    out["word_count"] = len((record.get("body_text") or "").split())
+    out["images"] = len(record.get("images") or [])
+    out["lead_image"] = next((i.get("src") for i in record.get("images") or [] if i.get("is_lead")), None)
+    out["related_links"] = len(record.get("related_links") or [])
+    out["comment_pages"] = 1 + len(record.get("comment_pages") or [])
+    out["sources"] = record.get("sources") or {}
+    return out
+
+
+def metadata_fields(warc_dir, record: dict, capture: dict, outcome: str) -> list[tuple[str, str]]:
+    location = capture.get("refers_to_location") if capture.get("warc_type") == "revisit" else [
+        capture["warc_file"], capture["warc_offset"], capture["warc_length"]]
+    stored = payload_at(warc_dir, location)
+    links = outlinks(decoded_payload(stored), capture["url"]) if stored is not None else []
+    fields = []
+    fields += [("outlink", f"{url} {context}") for url, context in links]
+    fields.append(("extraction", json.dumps(summary(record), ensure_ascii=False, sort_keys=True)))
+    fields.append(("outcome", outcome))
+    return fields
