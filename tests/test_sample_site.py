@@ -621,3 +621,430 @@ def test_scrapy_fetches_every_mode(server):
             assert size == 0
         if path in [a.path for a in data.articles]:
             assert len(cookies) == 2
+
+
+# =========================================================================== issue 3: comment threads
+# REST API, Disqus, the big thread, "the next day".  All of it lives beyond the default site
+# (n_articles >= 37/38, or day >= 1): the default site above is unchanged (digest test).
+
+from html import unescape  # noqa: E402
+
+from tests.sample_site.data import (BIG_THREAD, DELETED_COMMENT, DISQUS, DISQUS_SHORTNAME,  # noqa: E402
+                                    EDITED_ARTICLE, EDITED_COMMENT, PAGINATED_2 as _P2,
+                                    expected_api_comments, gmt)
+
+N38 = 38
+
+
+@pytest.fixture(scope="module")
+def site38():
+    return build_site(N38)
+
+
+@pytest.fixture(scope="module")
+def server38():
+    with SampleSite(n_articles=N38) as s:
+        yield s
+
+
+def _json(r):
+    assert r.header("Content-Type") == "application/json; charset=UTF-8"
+    return json.loads(r.decoded)
+
+
+def _links(r) -> dict:
+    out = {}
+    for v in r.header_list("Link"):
+        m = re.fullmatch(r'<([^>]+)>; rel="([^"]+)"', v)
+        assert m, v
+        out[m.group(2)] = m.group(1)
+    return out
+
+
+def _api_text(rendered: str) -> str:
+    paras = re.findall(r"<p>(.*?)</p>\n", rendered, re.S)
+    assert "".join(f"<p>{p}</p>\n" for p in paras) == rendered
+    return "\n\n".join(unescape(p) for p in paras)
+
+
+def _rest(server, post_id, **params):
+    q = "&".join([f"post={post_id}"] + [f"{k}={v}" for k, v in params.items()])
+    return server.fetch_exact(f"/wp-json/wp/v2/comments?{q}", "gzip")
+
+
+def test_special_articles_beyond_the_default_site(site38):
+    arts = site38.articles
+    assert build_site().articles == arts[:36]
+    d = arts[DISQUS]
+    assert d.comments == [] and d.comments_system == "disqus" and d.disqus_shortname == DISQUS_SHORTNAME
+    big = arts[BIG_THREAD]
+    assert big.theme == "fortyfive" and big.rest_api and big.cpage_served
+    assert len(big.real_comments) >= 250 and big.n_comment_pages == 5 and big.pingbacks
+    assert max(c.depth for c in big.comments) >= 5
+    assert all(a.rest_api == (a.theme != "classic") for a in arts)
+    assert all(not a.head_shortlink for a in arts[:36]) and arts[36].head_shortlink
+    assert build_site(37).articles[DISQUS] == d and len(build_site(37).articles) == 37
+    ids = [c.id for a in arts for c in a.comments]
+    assert len(ids) == len(set(ids))
+
+
+def test_api_discovery_markup(site38):
+    """The API link, the post id (shortlink / body class) for every article."""
+    for a in site38.articles:
+        page = render(site38, a.path, BASE)
+        html = page.body.decode()
+        assert f'<link rel="https://api.w.org/" href="{BASE}/wp-json/" />' in html
+        assert f" postid-{a.post_id} " in html
+        assert ("Link", f"<{BASE}/?p={a.post_id}>; rel=shortlink") in page.headers
+        in_head = f"<link rel='shortlink' href='{BASE}/?p={a.post_id}' />" in html
+        assert in_head == (a.index >= 36)
+    r = render(site38, "/wp-json", BASE)
+    assert r.status == 301 and ("Location", BASE + "/wp-json/") in r.headers
+
+
+def test_rest_index_and_posts(server38):
+    r = server38.fetch_exact("/wp-json/", "gzip")
+    assert r.status == 200 and r.header("Content-Encoding") == "gzip"
+    idx = _json(r)
+    assert idx["namespaces"] == ["oembed/1.0", "wp/v2"] and idx["url"] == server38.base_url
+    assert "/wp/v2/comments" in idx["routes"] and idx["timezone_string"] == "America/New_York"
+    assert b"\\/" in r.decoded                                  # PHP-style escaped slashes
+    arts = server38.data.articles
+    g = arts[3]
+    p = _json(server38.fetch_exact(f"/wp-json/wp/v2/posts/{g.post_id}"))
+    assert p["id"] == g.post_id and p["link"] == server38.url(g.path) and p["type"] == "post"
+    assert p["title"]["rendered"] == g.title.replace("&", "&amp;")
+    assert p["date_gmt"] == gmt(g.published) and p["modified_gmt"] == gmt(g.modified)
+    assert p["_links"]["replies"][0]["href"].endswith(f"/wp-json/wp/v2/comments?post={g.post_id}")
+    assert server38.fetch_exact("/wp-json/wp/v2/posts/12345").status == 404
+    r = server38.fetch_exact(f"/wp-json/wp/v2/posts/{arts[6].post_id}")
+    assert r.status == 401 and _json(r)["code"] == "rest_forbidden"
+    r = server38.fetch_exact("/wp-json/wp/v2/nothing")
+    assert r.status == 404 and _json(r)["code"] == "rest_no_route"
+    r = server38.fetch_exact(f"/?rest_route=/wp/v2/posts/{g.post_id}")
+    assert r.status == 200 and _json(r)["id"] == g.post_id
+
+
+def test_rest_comments_pagination_and_headers(server38):
+    base = server38.base_url
+    big = server38.data.articles[BIG_THREAD]
+    want = expected_api_comments(big, base)                     # ascending
+    n = len(big.real_comments)
+    assert len(want) == n
+    # default: per_page 10, newest first
+    r = _rest(server38, big.post_id)
+    assert r.status == 200 and r.header("X-WP-Total") == str(n)
+    assert r.header("X-WP-TotalPages") == str(-(-n // 10))
+    assert _json(r) == expected_api_comments(big, base, order="desc")[:10]
+    assert set(_links(r)) == {"next"}
+    # every page at per_page=100, following the Link headers literally
+    got, url, pages = [], f"/wp-json/wp/v2/comments?post={big.post_id}&per_page=100&order=asc", 0
+    while url:
+        r = server38.fetch_exact(url, "gzip")
+        assert r.status == 200 and r.header("X-WP-TotalPages") == str(-(-n // 100))
+        body = _json(r)
+        assert 1 <= len(body) <= 100
+        got += body
+        pages += 1
+        links = _links(r)
+        assert ("prev" in links) == (pages > 1)
+        url = links["next"][len(base):] if "next" in links else None
+        if url:
+            assert url.endswith(f"&page={pages + 1}") and "per_page=100" in url
+    assert pages == -(-n // 100) and got == want
+    # a middle page has both links; out of range and bad parameters are WordPress errors
+    r = _rest(server38, big.post_id, per_page=50, page=3)
+    assert set(_links(r)) == {"prev", "next"}
+    assert _links(r)["prev"] == f"{base}/wp-json/wp/v2/comments?post={big.post_id}&per_page=50&page=2"
+    r = _rest(server38, big.post_id, per_page=100, page=9)
+    assert r.status == 400
+    assert _json(r) == {"code": "rest_comment_invalid_page_number", "data": {"status": 400},
+                        "message": "The page number requested is larger than the number of pages available."}
+    for bad in ({"per_page": 101}, {"per_page": 0}, {"page": 0}, {"order": "up"}, {"per_page": "x"}):
+        r = _rest(server38, big.post_id, **bad)
+        assert r.status == 400 and _json(r)["code"] == "rest_invalid_param", bad
+    # no comments: empty list, zero totals, no page error
+    empty = server38.data.articles[14]
+    r = _rest(server38, empty.post_id)
+    assert _json(r) == [] and r.header("X-WP-Total") == "0" and r.header("X-WP-TotalPages") == "0"
+    r = _rest(server38, 424242)
+    assert r.status == 200 and _json(r) == []
+
+
+def test_rest_comments_match_the_html_thread(site38):
+    """For every REST article: the API lists exactly the page's comments (not the
+    pingbacks), with the same ids, parents, authors, times (as UTC) and text."""
+    from tests.sample_site.rest import route
+    from tests.sample_site.render import _index
+    checked = 0
+    for a in site38.articles:
+        rec = expected_record(a, BASE)
+        api = expected_api_comments(a, BASE)
+        assert sorted(c["id"] for c in api) == sorted(int(c["id"]) for c in rec["comments"])
+        by_id = {c["id"]: c for c in api}
+        for c in rec["comments"]:
+            x = by_id[int(c["id"])]
+            assert x["parent"] == (int(c["parent_id"]) if c["parent_id"] else 0)
+            assert x["author_name"] == c["author"] and (x["author_url"] or None) == c["author_url"]
+            assert x["date_gmt"] == gmt(datetime.fromisoformat(c["posted_at"]))
+            assert x["date"] == c["posted_at"][:19]
+            assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:00", x["date_gmt"])
+            assert _api_text(x["content"]["rendered"]) == c["text"]
+            assert x["type"] == "comment" and x["status"] == "approved" and x["post"] == a.post_id
+            page = a.comment_page_of(x["id"])
+            assert x["link"] == f"{BASE}{a.comment_page_path(page)}#comment-{x['id']}"
+        pings = expected_api_comments(a, BASE, type="pingback")
+        tracks = expected_api_comments(a, BASE, type="trackback")
+        assert len(pings) + len(tracks) == rec["pingback_count"]
+        if a.rest_api and a.comments:
+            per = min(100, max(1, len(api)))
+            page = route(site38, _index(site38), "/wp/v2/comments", f"post={a.post_id}&per_page={per}"
+                         f"&order=asc", BASE)
+            assert json.loads(page.body) == api[:per]
+            page = route(site38, _index(site38), "/wp/v2/comments",
+                         f"post={a.post_id}&type=pingback&per_page=100&order=asc", BASE)
+            assert json.loads(page.body) == pings
+            checked += 1
+    assert checked >= 20
+
+
+def test_rest_forbidden_for_classic_articles(server38):
+    for a in server38.data.articles:
+        if a.theme != "classic":
+            continue
+        r = _rest(server38, a.post_id)
+        assert r.status == 401
+        assert _json(r) == {"code": "rest_forbidden", "message": "Sorry, you are not allowed to do that.",
+                            "data": {"status": 401}}
+        assert server38.fetch_exact(f"/wp-json/wp/v2/comments/{a.comments[0].id}").status == 401 \
+            if a.comments else True
+        # the HTML still advertises the API (as such locked-down sites do)
+        assert any("api.w.org" in v for v in server38.fetch_exact(a.path).header_list("Link"))
+
+
+def test_disqus_article(site38, server38):
+    a = site38.articles[DISQUS]
+    html = render(site38, a.path, BASE).body.decode()
+    ident = f"{a.post_id} {BASE}/?p={a.post_id}"
+    assert '<div id="disqus_thread"></div>' in html
+    assert f"this.page.identifier = '{ident}';" in html
+    assert f"this.page.url = '{BASE}{a.path}';" in html
+    assert f"s.src = 'https://{DISQUS_SHORTNAME}.disqus.com/embed.js';" in html
+    for marker in ("comment-list", "commentlist", "comments-title", 'id="respond"', "li-comment-"):
+        assert marker not in html
+    rec = expected_record(a, BASE)
+    assert rec["comments"] == [] and rec["declared_comment_count"] is None
+    assert rec["comments_system"] == "disqus" and rec["comments_thread_id"] == ident
+    got = reference_extract(render(site38, a.path, BASE).body, BASE + a.path)
+    assert all(got[k] == rec[k] for k in got)
+    # the two keys only for the Disqus article, or when asked for
+    assert "comments_system" not in expected_record(site38.articles[0], BASE)
+    rec0 = expected_record(site38.articles[0], BASE, with_comments_system=True)
+    assert rec0["comments_system"] is None and rec0["comments_thread_id"] is None
+    assert a.disqus_identifier(BASE) == ident and site38.articles[0].disqus_identifier(BASE) is None
+    r = _rest(server38, a.post_id)
+    assert r.status == 200 and _json(r) == []
+
+
+def test_big_thread_pages_and_cpage_aliases(site38, server38):
+    a = site38.articles[BIG_THREAD]
+    pages = a.comment_pages()
+    assert len(pages) == 5 and all(sum(c.depth == 1 for c in p) <= 10 for p in pages)
+    merged = []
+    for n in range(1, 6):
+        path = a.comment_page_path(n)
+        page = render(site38, path, BASE)
+        got = reference_extract(page.body, BASE + path)
+        want = expected_record(a, BASE, n)
+        assert all(got[k] == want[k] for k in got), n
+        merged += got["comments"]
+        html = page.body.decode()
+        assert f'<link rel="canonical" href="{BASE}{path}" />' in html
+        # ?cpage=N is served as is (200, same bytes as /comment-page-N/ or, for 1, the article)
+        alias = render(site38, f"{a.path}?cpage={n}", BASE)
+        assert alias.status == 200 and alias.body == page.body
+    assert merged == expected_record(a, BASE)["comments"]
+    assert len(merged) >= 250
+    assert render(site38, f"{a.path}?cpage=6", BASE).status == 404
+    assert render(site38, f"{a.path}comment-page-6/", BASE).status == 404
+    other = site38.articles[PAGINATED_3]                        # elsewhere ?cpage still 301s
+    r = render(site38, f"{other.path}?cpage=2", BASE)
+    assert r.status == 301 and ("Location", f"{BASE}{other.path}comment-page-2/") in r.headers
+    r = server38.fetch_exact(f"{a.path}?cpage=4")
+    assert r.status == 200 and r.decoded == server38.fetch_exact(a.comment_page_path(4)).decoded
+
+
+def test_markup_matches_ground_truth_on_later_days():
+    """The reference parse of every page equals expected_record on days 0-2 of a site
+    with the Disqus and big-thread articles."""
+    for day in (0, 1, 2):
+        s = build_site(N38, day=day)
+        assert len(s.articles) == N38 + (day >= 1)
+        for a in s.articles:
+            for n in range(1, a.n_comment_pages + 1):
+                page = render(s, a.comment_page_path(n), BASE)
+                assert page.status == 200
+                got = reference_extract(page.body, BASE + a.comment_page_path(n))
+                want = expected_record(a, BASE, n)
+                assert all(got[k] == want[k] for k in got), (day, a.index, n)
+
+
+# --------------------------------------------------------------------------- the next day
+
+def _records(s) -> dict:
+    return {a.index: expected_record(a, BASE) for a in s.articles}
+
+
+def _lastmods(s) -> dict:
+    ns = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    root = ET.fromstring(render(s, "/wp-sitemap-posts-post-1.xml", BASE).body)
+    return {u.find("sm:loc", ns).text: u.find("sm:lastmod", ns).text for u in root.findall("sm:url", ns)}
+
+
+def test_day_one_changes_exactly_what_it_should():
+    d0, d1 = build_site(N38), build_site(N38, day=1)
+    r0, r1 = _records(d0), _records(d1)
+    changed = {i for i in r0 if r0[i] != r1[i]}
+    assert changed == {0, _P2, PAGINATED_3, BIG_THREAD, EDITED_COMMENT, DELETED_COMMENT, EDITED_ARTICLE}
+
+    def ids(rec):
+        return {c["id"]: c for c in rec["comments"]}
+
+    # new replies: exactly one new comment each, a reply to an existing comment, a larger id
+    for i in (0, _P2, PAGINATED_3, BIG_THREAD):
+        old, new = ids(r0[i]), ids(r1[i])
+        assert set(old) < set(new) and len(new) == len(old) + 1, i
+        (cid,) = set(new) - set(old)
+        c = new[cid]
+        assert int(cid) > max(int(x) for x in old)
+        if i == BIG_THREAD:
+            assert c["parent_id"] is None and c["depth"] == 1
+        else:
+            assert c["parent_id"] in old and c["depth"] == old[c["parent_id"]]["depth"] + 1
+        assert {k: v for k, v in new.items() if k != cid} == old
+        assert r1[i]["declared_comment_count"] == r0[i]["declared_comment_count"] + 1
+    a1 = d1.articles[_P2]
+    new_id = int((set(ids(r1[_P2])) - set(ids(r0[_P2]))).pop())
+    assert a1.comment_page_of(new_id) == a1.n_comment_pages == 2       # on the last page
+    assert d1.articles[BIG_THREAD].n_comment_pages == 5
+    # the edit: same ids, one text changed
+    old, new = ids(r0[EDITED_COMMENT]), ids(r1[EDITED_COMMENT])
+    assert set(old) == set(new)
+    diff = [k for k in old if old[k] != new[k]]
+    assert len(diff) == 1 and new[diff[0]]["text"].startswith(old[diff[0]]["text"])
+    assert {k for k in old[diff[0]] if old[diff[0]][k] != new[diff[0]][k]} == {"text"}
+    # the deletion: one leaf gone, nothing else changed
+    old, new = ids(r0[DELETED_COMMENT]), ids(r1[DELETED_COMMENT])
+    (gone,) = set(old) - set(new)
+    assert set(new) < set(old) and old[gone]["depth"] >= 2
+    assert not any(c["parent_id"] == gone for c in old.values())
+    assert {k: old[k] for k in new} == new
+    # the edited article: body and modified time, nothing else
+    e0, e1 = r0[EDITED_ARTICLE], r1[EDITED_ARTICLE]
+    assert {k for k in e0 if e0[k] != e1[k]} == {"body_text", "modified_at"}
+    assert e1["body_text"].startswith(e0["body_text"]) and e1["modified_at"] > e0["modified_at"]
+    # the new article: listed first everywhere, REST on, no comments yet
+    (fresh,) = [a for a in d1.articles if a.published_day == 1]
+    assert fresh.index == N38 and fresh.post_id > max(a.post_id for a in d0.articles)
+    assert fresh.rest_api and fresh.comments == [] and fresh.published.date().isoformat() == "2025-06-28"
+    assert fresh.path not in {a.path for a in d0.articles}
+    home = lxml.html.fromstring(render(d1, "/", BASE).body)
+    assert home.xpath("//main//h2[@class='entry-title']/a/@href")[0] == BASE + fresh.path
+    feed = ET.fromstring(render(d1, "/feed/", BASE).body)
+    assert feed.find("channel/item/link").text == BASE + fresh.path
+    rec = expected_record(fresh, BASE)
+    assert rec["comments"] == [] and rec["title"] == fresh.title and rec["related_links"]
+    # sitemap lastmod: bumped (later) for exactly the changed articles; the new one listed
+    m0, m1 = _lastmods(d0), _lastmods(d1)
+    assert set(m1) == set(m0) | {BASE + fresh.path}
+    bumped = {u for u in m0 if m0[u] != m1[u]}
+    assert bumped == {BASE + d0.articles[i].path for i in changed}
+    assert all(m1[u] > m0[u] for u in bumped)
+    assert m1[BASE + fresh.path] == iso(fresh.published)
+    # feed: comment counts and the build date follow
+    f0 = ET.fromstring(render(d0, "/feed/", BASE).body)
+    assert feed.findtext("channel/lastBuildDate") != f0.findtext("channel/lastBuildDate")
+    counts = {it.findtext("link"): it.findtext("{http://purl.org/rss/1.0/modules/slash/}comments")
+              for it in feed.findall("channel/item")}
+    assert counts[BASE + d1.articles[0].path] == str(len(d1.articles[0].comments))
+    # the big site and the default site get the same day-1 changes where they overlap
+    s1 = build_site(day=1)
+    assert s1.articles[:36] == d1.articles[:36] and s1.articles[36].title == fresh.title
+
+
+def test_day_two_and_later():
+    d1, d2, d3 = build_site(N38, day=1), build_site(N38, day=2), build_site(N38, day=3)
+    r1, r2 = _records(d1), _records(d2)
+    changed = {i for i in r1 if r1[i] != r2[i]}
+    fresh = N38
+    assert changed == {0, fresh}
+    old = {c["id"]: c for c in r1[0]["comments"]}
+    (new,) = [c for c in r2[0]["comments"] if c["id"] not in old]
+    day1_reply = max(old, key=int)                                    # yesterday's new reply
+    assert new["parent_id"] == day1_reply
+    assert len(r2[fresh]["comments"]) == 1 and r2[fresh]["comments"][0]["parent_id"] is None
+    assert len(d3.articles[0].comments) == len(d2.articles[0].comments) + 1
+    m1, m2 = _lastmods(d1), _lastmods(d2)
+    assert {u for u in m1 if m1[u] != m2[u]} == {BASE + d1.articles[0].path, BASE + d1.articles[fresh].path}
+    with pytest.raises(ValueError):
+        build_site(day=-1)
+
+
+def test_advance_a_running_server():
+    with SampleSite(n_articles=N38) as s:
+        port, base = s.port, s.base_url
+        a0, dele = s.data.articles[0], s.data.articles[DELETED_COMMENT]
+        html0 = s.fetch_exact(a0.path).body
+        api0 = _json(_rest(s, a0.post_id, per_page=100))
+        kept = {c.id for c in build_site(N38, day=1).articles[DELETED_COMMENT].comments}
+        (gone,) = [{"id": str(c.id)} for c in dele.comments if c.id not in kept]
+        assert s.fetch_exact(f"/wp-json/wp/v2/comments/{gone['id']}").status == 200
+        assert s.fetch_exact(dele.path).body.count(f'id="comment-{gone["id"]}"'.encode()) == 1
+        assert s.fetch_exact("/").header("Date") == "Sat, 28 Jun 2025 12:00:00 GMT"
+        assert s.day == 0
+        new = s.advance()
+        assert s.day == 1 and new is s.data and s.port == port and s.base_url == base
+        r = s.fetch_exact("/")
+        assert r.header("Date") == "Sun, 29 Jun 2025 12:00:00 GMT"
+        html1 = s.fetch_exact(a0.path).body
+        api1 = _json(_rest(s, a0.post_id, per_page=100))
+        assert html1 != html0 and len(api1) == len(api0) + 1
+        want1 = expected_record(s.data.articles[0], base)
+        assert reference_extract(html1, base + a0.path)["comments"] == want1["comments"]
+        assert {c["id"] for c in api1} == {int(c["id"]) for c in want1["comments"]}
+        assert s.fetch_exact(f"/wp-json/wp/v2/comments/{gone['id']}").status == 404
+        assert f'id="comment-{gone["id"]}"'.encode() not in s.fetch_exact(dele.path).body
+        edited = s.data.articles[EDITED_COMMENT]
+        c = next(c for c in edited.real_comments if c.depth == 1)
+        x = _json(s.fetch_exact(f"/wp-json/wp/v2/comments/{c.id}"))
+        assert _api_text(x["content"]["rendered"]) == c.text and "Edit:" in c.text
+        exp = build_response(build_site(N38, day=1), base, "GET", a0.path, None)
+        assert s.fetch_exact(a0.path).body == exp.body
+        s.advance(1)
+        assert s.day == 2 and len(_json(_rest(s, a0.post_id, per_page=100))) == len(api1) + 1
+        s.set_day(0)
+        assert s.fetch_exact(a0.path).body == html0
+
+
+def test_main_serves_a_day_and_advances_on_sigusr1():
+    import signal
+    if not hasattr(signal, "SIGUSR1"):
+        pytest.skip("no SIGUSR1")
+    p = subprocess.Popen([sys.executable, "-m", "tests.sample_site", "--articles", "38", "--day", "1"],
+                         cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        line = p.stdout.readline()
+        assert "day 1)" in line
+        base = line.split()[-1]
+        from tests.sample_site.server import fetch_exact
+        d1 = build_site(N38, day=1)
+        fresh = d1.articles[N38]
+        assert fetch_exact(base, fresh.path).status == 200
+        assert fetch_exact(base, "/").header("Date") == "Sun, 29 Jun 2025 12:00:00 GMT"
+        p.send_signal(signal.SIGUSR1)
+        assert p.stdout.readline().strip() == "Advanced to day 2"
+        body = fetch_exact(base, fresh.path).body
+        assert body == render(build_site(N38, day=2), fresh.path, base).body
+    finally:
+        p.terminate()
+        p.wait(timeout=10)

@@ -1,6 +1,8 @@
-"""python -m tests.sample_site [--port N] [--articles N] [--seed N]: serve in the foreground."""
+"""python -m tests.sample_site [--port N] [--articles N] [--seed N] [--day N]: serve in the
+foreground.  While it runs, SIGUSR1 advances the site one day (SampleSite.advance)."""
 
 import argparse
+import signal
 import sys
 
 from .data import site_totals
@@ -12,13 +14,22 @@ def main(argv=None) -> int:
     ap.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     ap.add_argument("--articles", type=int, default=36, help="number of articles (default 36)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--day", type=int, default=0,
+                    help="serve the site as it is N days after day 0 (default 0)")
     ap.add_argument("--real-date", action="store_true", help="send the real Date header")
     args = ap.parse_args(argv)
-    site = SampleSite(args.articles, args.seed, args.port, real_date=args.real_date)
+    site = SampleSite(args.articles, args.seed, args.port, day=args.day, real_date=args.real_date)
     site.start()
     t = site_totals(site.data)
-    print(f"Serving The Forward Line ({t['articles']} articles, {t['comments']} comments) "
-          f"at {site.base_url}", flush=True)
+    print(f"Serving The Forward Line ({t['articles']} articles, {t['comments']} comments, "
+          f"day {site.day}) at {site.base_url}", flush=True)
+
+    def next_day(signum, frame):
+        site.advance(1)
+        print(f"Advanced to day {site.day}", flush=True)
+
+    if hasattr(signal, "SIGUSR1"):
+        signal.signal(signal.SIGUSR1, next_day)
     try:
         site.serve_forever()
     except KeyboardInterrupt:

@@ -13,6 +13,7 @@ import random
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from html import escape
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,22 @@ ONE_COMMENT = 25       # classic, exactly one comment ("One Response to ...")
 TWO_AUTHORS = (0, 9)   # fortyfive, always two authors (others by chance)
 INLINE_IMAGE = (0, 3, 7)
 DEEP = {0: 6, 3: 5, 7: 5, 10: 5}   # index -> forced thread depth
+
+# Beyond the default site (the first 36 articles never change): comment-system cases.
+DISQUS = 36            # fortyfive, Disqus embed instead of a native thread (n_articles >= 37)
+BIG_THREAD = 37        # fortyfive, 250+ comments on 5 comment pages, ?cpage=N served (n >= 38)
+DISQUS_SHORTNAME = "forwardline-sample"
+BIG_THREAD_TOPS, BIG_THREAD_PINGS, BIG_THREAD_PER_PAGE = 45, 3, 10
+REST_THEMES = ("fortyfive", "gutenberg")   # classic articles: the REST API answers 401
+
+# "The next day": build_site(day=N) is the site N days after day 0 (see _advance_day).
+DAY0_CLOCK = datetime(2025, 6, 28, 8, 0, tzinfo=TZ)   # = the Date header of day 0 (12:00 GMT)
+DAY1_REPLIES = (0, PAGINATED_2, PAGINATED_3)   # day 1: a new reply in each (+ BIG_THREAD: a new top)
+EDITED_COMMENT = 3     # day 1: its first top-level comment gets new text (same id)
+DELETED_COMMENT = 9    # day 1: its last leaf reply is deleted
+EDITED_ARTICLE = 5     # day 1: body gains an update paragraph, modified bumped
+DAILY_REPLY = 0        # day >= 2: a new reply to the newest comment of this article
+MAX_DAY = 60
 
 
 # --------------------------------------------------------------------------- model
@@ -141,6 +158,36 @@ class Article:
     comments_per_page: int | None = None
     expect_invalid: bool = False
     links: list[InlineLink] = field(default_factory=list)
+    # comment systems and the REST API (issue 3); defaults are the default site's values
+    rest_api: bool = True                # /wp-json/wp/v2/comments?post=ID answers (else 401)
+    comments_system: str | None = None   # None: native WordPress thread; 'disqus'
+    disqus_shortname: str | None = None
+    cpage_served: bool = False           # ?cpage=N serves comment page N (else 301s to it)
+    head_shortlink: bool = False         # <link rel='shortlink'> in <head> (always as a header)
+    activity: datetime | None = None     # last comment change after day 0 (bumps lastmod)
+    published_day: int = 0               # 0: exists on day 0; N: published on day N
+
+    @property
+    def lastmod(self) -> datetime:
+        """Sitemap lastmod: the modified (else published) time, or the last comment
+        change made after day 0 when that is later."""
+        base = self.modified or self.published
+        return max(base, self.activity) if self.activity is not None else base
+
+    def shortlink(self, base_url: str) -> str:
+        return f"{base_url.rstrip('/')}/?p={self.post_id}"
+
+    def disqus_identifier(self, base_url: str) -> str | None:
+        """The Disqus plugin's thread identifier: 'POST_ID SHORTLINK'."""
+        if self.comments_system != "disqus":
+            return None
+        return f"{self.post_id} {self.shortlink(base_url)}"
+
+    def comment_page_of(self, comment_id: int) -> int:
+        for n, page in enumerate(self.comment_pages(), 1):
+            if any(c.id == comment_id for c in page):
+                return n
+        raise KeyError(comment_id)
 
     @property
     def section(self) -> str:
@@ -201,10 +248,23 @@ class SiteData:
     seed: int = 7
     name: str = SITE_NAME
     cache: dict = field(default_factory=dict, repr=False, compare=False)
+    day: int = 0
+    n_articles: int = 0          # as asked of build_site (articles published later come on top)
 
     @property
     def valid_articles(self) -> list[Article]:
         return [a for a in self.articles if not a.expect_invalid]
+
+    @property
+    def listed(self) -> list[Article]:
+        """Newest first, as listings, the feed and the sitemap show them: articles
+        published after day 0 on top, then the rest in index order."""
+        later = sorted((a for a in self.articles if a.published_day), key=lambda a: a.published,
+                       reverse=True)
+        return later + [a for a in self.articles if not a.published_day]
+
+    def article_by_post_id(self, post_id: int) -> Article | None:
+        return next((a for a in self.articles if a.post_id == post_id), None)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -566,7 +626,7 @@ def _blocks(g: _Gen, theme: str) -> list[tuple[str, str]]:
 
 
 def _comment_tree(g: _Gen, article: Article, n_top: int, deep: int | None,
-                  ping_count: int, max_total: int = 99) -> list[Comment]:
+                  ping_count: int, max_total: int = 99, bushy: bool = False) -> list[Comment]:
     r = g.r
     start = article.published
     nodes: list[dict] = []   # each: posted_at, author, url, paras, kind, children, post_author
@@ -601,7 +661,11 @@ def _comment_tree(g: _Gen, article: Article, n_top: int, deep: int | None,
         nonlocal total
         if depth >= 6:
             return
-        k = r.choices([0, 1, 2, 3], weights=[5, 3, 1.2, 0.4] if depth < 3 else [7, 2, 0.5, 0])[0]
+        if bushy:
+            weights = [1, 3, 2, 1] if depth < 3 else [5, 3, 1, 0]
+        else:
+            weights = [5, 3, 1.2, 0.4] if depth < 3 else [7, 2, 0.5, 0]
+        k = r.choices([0, 1, 2, 3], weights=weights)[0]
         if force > depth:
             k = max(k, 1)
         for j in range(k):
@@ -656,16 +720,18 @@ def _comment_tree(g: _Gen, article: Article, n_top: int, deep: int | None,
     return out
 
 
-def _article(i: int, seed: int, published: datetime, cats: dict[str, Category]) -> Article:
-    r = random.Random(f"{seed}:article:{i}")
-    theme = THEMES[(i // 3) % 3]
+def _article(i: int, seed: int, published: datetime, cats: dict[str, Category], *,
+             key: str | None = None, theme: str | None = None,
+             post_id: int | None = None) -> Article:
+    r = random.Random(key or f"{seed}:article:{i}")
+    theme = theme or THEMES[(i // 3) % 3]
     ctx = _topic(r)
     g = _Gen(r, ctx)
     title = g.fill(r.choice(TITLES))
     authors = [r.choice(AUTHORS)]
     if theme == "fortyfive" and (i in TWO_AUTHORS or r.random() < 0.3):
         authors.append(r.choice([a for a in AUTHORS if a != authors[0]]))
-    post_id = 90000 - 13 * i
+    post_id = post_id or 90000 - 13 * i
     modified = None
     if theme != "classic":
         modified = _safe(published + timedelta(minutes=r.choice([0, 35, 240, 1500, 9000, 40000])))
@@ -677,6 +743,7 @@ def _article(i: int, seed: int, published: datetime, cats: dict[str, Category]) 
         subtitle=r.choice(SUBTITLES) if theme == "fortyfive" and r.random() < 0.7 else None,
         authors=authors, published=published, modified=modified,
         category=cats[ctx["cat"]], tags=tags, blocks=_blocks(g, theme),
+        rest_api=theme in REST_THEMES, head_shortlink=i >= 36,
     )
     # images
     ym = f"{published.year:04d}/{published.month:02d}"
@@ -705,7 +772,17 @@ def _article(i: int, seed: int, published: datetime, cats: dict[str, Category]) 
     elif i == ONE_COMMENT:
         n_top, ping = 1, 0
     deep = DEEP.get(i) or (5 if r.random() < 0.1 else None)
-    comments = _comment_tree(g, art, n_top, deep, ping)
+    if i == BIG_THREAD:
+        comments = _comment_tree(g, art, BIG_THREAD_TOPS, 6, BIG_THREAD_PINGS, max_total=400,
+                                 bushy=True)
+        cpp = BIG_THREAD_PER_PAGE
+        art.cpage_served = True
+    elif i == DISQUS:
+        comments = []
+        art.comments_system = "disqus"
+        art.disqus_shortname = DISQUS_SHORTNAME
+    else:
+        comments = _comment_tree(g, art, n_top, deep, ping)
     if i == ONE_COMMENT:
         comments = comments[:1]
     art.comments = comments
@@ -732,9 +809,13 @@ def _make_draft(a: Article) -> None:
     a.expect_invalid = True
 
 
-def build_site(n_articles: int = 36, seed: int = 7) -> SiteData:
+def build_site(n_articles: int = 36, seed: int = 7, day: int = 0) -> SiteData:
+    """The site as it stands on ``day`` (0 = the default; see SPEC.md, "The next day")."""
     if n_articles < 1 or n_articles > 6000:
         raise ValueError("n_articles must be between 1 and 6000")
+    if not 0 <= day <= MAX_DAY:
+        raise ValueError(f"day must be between 0 and {MAX_DAY}")
+    target_day = day
     cats = {c.slug: c for c in CATEGORIES}
     dr = random.Random(f"{seed}:dates")
     day0 = datetime(2025, 6, 27, tzinfo=TZ)
@@ -794,8 +875,147 @@ def build_site(n_articles: int = 36, seed: int = 7) -> SiteData:
             a.blocks[k] = (a.blocks[k][0], a.blocks[k][1] + " " + text)
             a.links.append(InlineLink(k, "latest budget request",
                                       "https://budget-office.example/fy-request/"))
+    for d in range(1, target_day + 1):
+        _advance_day(articles, seed, d, cats)
     return SiteData(articles=articles, authors=list(AUTHORS), categories=list(CATEGORIES),
-                    seed=seed)
+                    seed=seed, day=target_day, n_articles=n_articles)
+
+
+# --------------------------------------------------------------------------- the next day
+
+DAY_REPLY_TEXTS = [
+    "Coming back to this a day later: {parent} has a point, but the budget numbers still don’t add up.",
+    "@{parent} the new GAO report out this week says much the same thing.",
+    "Late to the thread, but {parent} is right that logistics decide these things.",
+    "Agree with {parent}. The program office has been saying this quietly for years.",
+    "{parent}, I reread the article after your comment and I think we are both half right.",
+]
+DAY_TOP_TEXTS = [
+    "Found this through a newsletter. Still the best summary of the problem I have read.",
+    "The comment section here is better than most think-tank reports & cheaper too.",
+    "Bookmarking this one. The section on maintenance deserves its own article.",
+]
+EDIT_NOTE = "Edit: I misread the procurement figures; the point about readiness stands."
+UPDATE_NOTE = ("Update, June 28, 2025: This article has been updated with the latest budget "
+               "figures and a response from the program office.")
+
+
+def day_clock(day: int) -> datetime:
+    """“Now” on ``day``: 8:00 am in the site zone (the server's fixed Date is this time)."""
+    return DAY0_CLOCK + timedelta(days=day)
+
+
+def _event_time(day: int, hours: float) -> datetime:
+    return _safe(day_clock(day - 1) + timedelta(hours=hours))
+
+
+def _touch(a: Article, when: datetime) -> None:
+    """A comment changed at ``when``: lastmod moves to it, and always forward (some
+    day-0 dates lie after day 0's clock, so "forward" can mean a minute later)."""
+    a.activity = max(when, a.lastmod + timedelta(minutes=1))
+
+
+def _new_comment(r: random.Random, a: Article, parent: Comment | None, when: datetime,
+                 texts: list[str]) -> Comment:
+    """Add a comment to ``a`` the way WordPress would: a new, larger id; posted after
+    everything already in the thread; a reply right after its parent's subtree."""
+    cid = max([a.post_id * 100 + 500] + [c.id for c in a.comments]) + 1
+    latest = max((c.posted_at for c in a.comments), default=when)
+    posted = _safe(max(when, latest + timedelta(minutes=7)))
+    name, url = r.choice(COMMENTERS)
+    if parent is not None and name == parent.author:
+        name, url = COMMENTERS[(COMMENTERS.index((name, url)) + 1) % len(COMMENTERS)]
+    text = r.choice(texts).format(parent=parent.author if parent else "")
+    c = Comment(id=cid, parent_id=parent.id if parent else None, author=name, author_url=url,
+                posted_at=posted, paragraphs=[text], depth=parent.depth + 1 if parent else 1)
+    if parent is None:
+        a.comments.append(c)
+    else:
+        k = a.comments.index(parent) + 1
+        while k < len(a.comments) and a.comments[k].depth > parent.depth:
+            k += 1
+        a.comments.insert(k, c)
+    _touch(a, posted)
+    return c
+
+
+def _first_top_of_last_page(a: Article) -> Comment:
+    return next(c for c in a.comment_pages()[-1] if c.depth == 1 and not c.is_ping)
+
+
+def _advance_day(articles: list[Article], seed: int, day: int, cats: dict[str, Category]) -> None:
+    """Apply the changes of ``day`` (>= 1) to the articles of ``day - 1``, in place."""
+    r = random.Random(f"{seed}:day:{day}")
+    by_index = {a.index: a for a in articles}
+    if day == 1:
+        for k, i in enumerate(DAY1_REPLIES):
+            a = by_index.get(i)
+            if a is None or a.expect_invalid or not a.real_comments:
+                continue
+            if a.comments_per_page:
+                parent = _first_top_of_last_page(a)          # lands on the last comment page
+            else:
+                parent = max((c for c in a.real_comments if c.depth <= 4),
+                             key=lambda c: (c.posted_at, c.id))
+            _new_comment(r, a, parent, _event_time(day, 3 + k), DAY_REPLY_TEXTS)
+        big = by_index.get(BIG_THREAD)
+        if big is not None and big.comments_per_page:
+            _new_comment(r, big, None, _event_time(day, 7), DAY_TOP_TEXTS)
+        a = by_index.get(EDITED_COMMENT)
+        if a is not None and a.real_comments:
+            c = next(c for c in a.real_comments if c.depth == 1)
+            c.paragraphs = c.paragraphs + [EDIT_NOTE]
+            _touch(a, _event_time(day, 9))
+        a = by_index.get(DELETED_COMMENT)
+        if a is not None:
+            parents = {c.parent_id for c in a.comments}
+            leaf = next((c for c in reversed(a.comments) if not c.is_ping and c.depth >= 2
+                         and c.id not in parents and not c.post_author), None)
+            if leaf is not None:
+                a.comments.remove(leaf)
+                _touch(a, _event_time(day, 10))
+        a = by_index.get(EDITED_ARTICLE)
+        if a is not None and not a.expect_invalid:
+            a.blocks = a.blocks + [("p", UPDATE_NOTE)]
+            a.modified = _safe(max(_event_time(day, 10.5), a.lastmod + timedelta(minutes=30)))
+        _publish_day_article(articles, seed, day, cats)
+    else:
+        a = by_index.get(DAILY_REPLY)
+        if a is not None and a.real_comments:
+            newest = max(a.real_comments, key=lambda c: (c.posted_at, c.id))
+            _new_comment(r, a, newest if newest.depth < 6 else None, _event_time(day, 4),
+                         DAY_REPLY_TEXTS)
+        if day == 2:
+            fresh = next((a for a in articles if a.published_day == 1), None)
+            if fresh is not None:
+                _new_comment(r, fresh, None, _event_time(day, 2), DAY_TOP_TEXTS)
+
+
+def _publish_day_article(articles: list[Article], seed: int, day: int,
+                         cats: dict[str, Category]) -> Article:
+    """The article published on ``day`` (gutenberg, REST on, no comments yet); appended
+    to ``articles`` (its index is its position), listed first."""
+    published = _event_time(day, 8 + 1 / 3)
+    a = _article(len(articles), seed, published, cats, key=f"{seed}:day-article:{day}",
+                 theme="gutenberg", post_id=90000 + 13 * day)
+    a.modified = published
+    a.comments = []
+    a.comments_per_page = None
+    a.head_shortlink = True
+    a.published_day = day
+    slugs = {b.slug for b in articles}
+    base, k = a.slug, 1
+    while a.slug in slugs:
+        k += 1
+        a.slug = f"{base}-{k}"
+    r = random.Random(f"{seed}:day-links:{day}")
+    pool = [b for b in articles if not b.expect_invalid and not b.published_day][:6]
+    ps = [k for k, (t, _) in enumerate(a.blocks) if t == "p"]
+    if pool:
+        t = r.choice(pool)
+        a.promos.append(Promo("Related", t.index, t.path, t.title, r.choice(ps[1:-1])))
+    articles.append(a)
+    return a
 
 
 # --------------------------------------------------------------------------- ground truth
@@ -812,13 +1032,16 @@ def _comment_record(c: Comment) -> dict:
     }
 
 
-def expected_record(article: Article, base_url: str, comment_page: int | None = None) -> dict:
+def expected_record(article: Article, base_url: str, comment_page: int | None = None,
+                    with_comments_system: bool = False) -> dict:
     """The page record (docs/contracts.md) a correct extractor returns for ``article``.
 
     ``comment_page=None``: the merged record (all comment pages), as the spider yields it.
     ``comment_page=N``: what ``extract_page`` returns for comment page N alone (adds
     ``comment_page`` and ``comment_pages``; comments of that page only).
     ``site``, ``sources`` and ``body_html`` are not included.
+    ``comments_system`` (None or 'disqus') and ``comments_thread_id`` (None or the Disqus
+    identifier) are included for the Disqus article, or when ``with_comments_system``.
     """
     base_url = base_url.rstrip("/")
     pages = article.comment_pages()
@@ -864,7 +1087,79 @@ def expected_record(article: Article, base_url: str, comment_page: int | None = 
             linked.append(article.comment_page_url(base_url, n + 1))
         rec["comment_page"] = n
         rec["comment_pages"] = linked
+    if article.comments_system is not None or with_comments_system:
+        rec["comments_system"] = article.comments_system
+        rec["comments_thread_id"] = article.disqus_identifier(base_url)
     return rec
+
+
+# --------------------------------------------------------------------------- the REST view
+
+REST_PER_PAGE = 10
+REST_MAX_PER_PAGE = 100
+
+
+def author_user_id(slug: str) -> int:
+    """The WordPress user id of a staff author (1-based position in AUTHORS)."""
+    return next(k for k, a in enumerate(AUTHORS, 1) if a.slug == slug)
+
+
+def category_id(slug: str) -> int:
+    return next(k for k, c in enumerate(CATEGORIES, 2) if c.slug == slug)
+
+
+def _naive(dt: datetime) -> str:
+    return dt.replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def gmt(dt: datetime) -> str:
+    """WordPress's ``date_gmt``: UTC, ISO 8601 without an offset."""
+    return _naive(dt.astimezone(ZoneInfo("UTC")))
+
+
+def rest_comment(article: Article, c: Comment, base_url: str) -> dict:
+    """One comment as ``/wp-json/wp/v2/comments`` returns it (JSON-decoded)."""
+    base = base_url.rstrip("/")
+    api = f"{base}/wp-json/wp/v2"
+    page = article.comment_page_of(c.id)
+    rendered = "".join(f"<p>{escape(p, quote=False)}</p>\n" for p in c.paragraphs)
+    avatar = base + "/wp-content/uploads/avatar-default.png"
+    links: dict = {
+        "self": [{"href": f"{api}/comments/{c.id}"}],
+        "collection": [{"href": f"{api}/comments"}],
+        "up": [{"embeddable": True, "post_type": "post", "href": f"{api}/posts/{article.post_id}"}],
+    }
+    if c.parent_id is not None:
+        links["in-reply-to"] = [{"embeddable": True, "href": f"{api}/comments/{c.parent_id}"}]
+    return {
+        "id": c.id,
+        "post": article.post_id,
+        "parent": c.parent_id or 0,
+        "author": author_user_id(c.post_author) if c.post_author else 0,
+        "author_name": c.author,
+        "author_url": c.author_url or "",
+        "date": _naive(c.posted_at),
+        "date_gmt": gmt(c.posted_at),
+        "content": {"rendered": rendered},
+        "link": f"{article.comment_page_url(base, page)}#comment-{c.id}",
+        "status": "approved",
+        "type": c.kind,
+        "author_avatar_urls": {str(n): avatar for n in (24, 48, 96)},
+        "meta": [],
+        "_links": links,
+    }
+
+
+def expected_api_comments(article: Article, base_url: str, *, order: str = "asc",
+                          type: str = "comment") -> list[dict]:  # noqa: A002 - WordPress's name
+    """Every comment of ``article`` as the REST API lists it, all pages concatenated:
+    ``/wp-json/wp/v2/comments?post=ID`` (``type`` 'comment' by default, as WordPress:
+    pingbacks only with ``type=pingback``, trackbacks with ``type=trackback``), ordered
+    by date_gmt then id (``order`` 'asc' or 'desc', WordPress's default being 'desc').
+    Classic articles (``rest_api`` False) have the same view, but the server answers 401."""
+    cs = sorted((c for c in article.comments if c.kind == type),
+                key=lambda c: (c.posted_at, c.id), reverse=order == "desc")
+    return [rest_comment(article, c, base_url) for c in cs]
 
 
 def site_totals(site: SiteData) -> dict:

@@ -81,8 +81,8 @@ def asset(name: str) -> bytes:
 
 class _Index:
     def __init__(self, site: SiteData):
-        self.articles = site.articles                      # newest first
-        self.valid = site.valid_articles
+        self.articles = site.listed                        # newest first
+        self.valid = [a for a in self.articles if not a.expect_invalid]
         self.by_path = {a.path: a for a in site.articles}
         self.by_slug = {a.slug: a for a in site.articles}
         self.categories = {c.slug: c for c in site.categories}
@@ -93,7 +93,7 @@ class _Index:
         self.by_tag: dict[str, list[Article]] = {}
         self.uploads: dict[str, str] = {
             LOGO_PATH: "logo.png", AVATAR_PATH: "avatar.png"}
-        for a in site.articles:
+        for a in self.articles:
             self.by_category[a.category.slug].append(a)
             for au in a.authors:
                 self.by_author[au.slug].append(a)
@@ -105,7 +105,9 @@ class _Index:
                 k = zlib.crc32(im.file.encode()) % 4
                 self.uploads[im.path] = f"photo{k}.jpg"
                 self.uploads[im.thumb_path] = f"thumb{k}.jpg"
-        self.pick = self.valid[min(len(self.valid) - 1, 8)] if self.valid else None
+        steady = site.valid_articles                       # index order: the pick stays put
+        self.pick = steady[min(len(steady) - 1, 8)] if steady else None
+        self.by_post_id = {a.post_id: a for a in site.articles}
 
 
 def _index(site: SiteData) -> _Index:
@@ -180,6 +182,12 @@ def _route(site: SiteData, raw: str, base: str) -> Page:
     if path == "/" and "p" in q:
         a = next((x for x in idx.articles if str(x.post_id) == q["p"][0]), None)
         return _redirect(a.permalink(base)) if a else _not_found(site, base)
+    if path == "/wp-json":
+        return _redirect(base + "/wp-json/")
+    if path.startswith("/wp-json/"):
+        return rest.route(site, idx, path[len("/wp-json"):], query, base)
+    if path == "/" and "rest_route" in q:
+        return rest.route(site, idx, q["rest_route"][0], query, base)
     if query and not path.startswith("/wp-content/"):
         # WordPress ignores unknown query vars (?share=..., ?replytocom=...)
         a = idx.by_path.get(path)
@@ -189,6 +197,8 @@ def _route(site: SiteData, raw: str, base: str) -> Page:
             except ValueError:
                 n = 0
             if 1 <= n <= a.n_comment_pages:
+                if a.cpage_served:          # served as is; canonical = /comment-page-N/
+                    return _article_page(site, idx, a, n, base)
                 return _redirect(a.comment_page_url(base, n))
             return _not_found(site, base)
         page = render(site, path, base)
@@ -288,7 +298,7 @@ def _sitemap(site: SiteData, idx: _Index, path: str, base: str) -> Page:
         if num.isdigit() and 1 <= int(num) <= n_post_maps:
             k = int(num)
             chunk = idx.articles[(k - 1) * SITEMAP_MAX:k * SITEMAP_MAX]
-            urls = [(a.permalink(base), iso(a.modified or a.published)) for a in chunk]
+            urls = [(a.permalink(base), iso(a.lastmod)) for a in chunk]
     elif path == "/wp-sitemap-taxonomies-category-1.xml":
         urls = [(c.url(base), None) for c in site.categories]
     elif path == "/wp-sitemap-taxonomies-post_tag-1.xml":
@@ -315,7 +325,7 @@ def _excerpt(a: Article, words: int = 40) -> str:
 
 def _feed(site: SiteData, idx: _Index, base: str) -> str:
     items = idx.articles[:10]
-    last = max(((a.modified or a.published) for a in items), default=None)
+    last = max((a.lastmod for a in items), default=None)
     out = ['<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"\n'
            '\txmlns:content="http://purl.org/rss/1.0/modules/content/"\n'
            '\txmlns:wfw="http://wellformedweb.org/CommentAPI/"\n'
@@ -645,6 +655,8 @@ def _article_page(site: SiteData, idx: _Index, a: Article, n: int, base: str) ->
     page_url = a.comment_page_url(base, n)
     renderer = {"fortyfive": _fortyfive, "gutenberg": _gutenberg, "classic": _classic}[a.theme]
     head_extra, main = renderer(a, n, base, page_url)
+    if a.head_shortlink:
+        head_extra += f"<link rel='shortlink' href='{e(a.shortlink(base))}' />\n"
     title = (e(a.title) + " &#8211; " if a.title else "") + e(SITE_NAME)
     if n > 1:
         title = f"{e(a.title)} &#8211; Comment page {n} &#8211; {e(SITE_NAME)}"
@@ -770,7 +782,36 @@ def _respond(a: Article, base: str, theme: str) -> str:
             f'value="0"></p></form></div>')
 
 
+def _comments_disqus(a: Article, base: str) -> str:
+    """What the Disqus plugin puts where the native thread would be: an empty
+    container and the embed script; the comments arrive from disqus.com at run time."""
+    def js(text: str) -> str:          # a single-quoted JavaScript string literal's content
+        return text.replace("\\", "\\\\").replace("'", "\\'").replace("</", "<\\/")
+
+    ident, url = js(a.disqus_identifier(base)), js(a.permalink(base))
+    return ('<div id="comments" class="comments-area comments-disqus">\n'
+            '<div id="disqus_thread"></div>\n'
+            '<script>\n'
+            'var disqus_config = function () {\n'
+            f"this.page.url = '{url}';\n"
+            f"this.page.identifier = '{ident}';\n"
+            f"this.page.title = '{js(a.title)}';\n"
+            '};\n'
+            '(function() {\n'
+            'var d = document, s = d.createElement(\'script\');\n'
+            f"s.src = 'https://{a.disqus_shortname}.disqus.com/embed.js';\n"
+            "s.setAttribute('data-timestamp', +new Date());\n"
+            '(d.head || d.body).appendChild(s);\n'
+            '})();\n'
+            '</script>\n'
+            '<noscript>Please enable JavaScript to view the <a href="https://disqus.com/?ref_noscript" '
+            'rel="nofollow">comments powered by Disqus.</a></noscript>\n'
+            '</div><!-- #comments -->')
+
+
 def _comments_fortyfive(a: Article, n: int, base: str, page_url: str) -> str:
+    if a.comments_system == "disqus":
+        return _comments_disqus(a, base)
     shown = a.comment_pages()[n - 1]
     tops, kids = _children_map(shown)
     alt = _Alt()
@@ -813,6 +854,8 @@ def _comments_fortyfive(a: Article, n: int, base: str, page_url: str) -> str:
 
 
 def _comments_gutenberg(a: Article, n: int, base: str, page_url: str) -> str:
+    if a.comments_system == "disqus":
+        return _comments_disqus(a, base)
     shown = a.comment_pages()[n - 1]
     tops, kids = _children_map(shown)
     alt = _Alt()
@@ -850,6 +893,8 @@ def _comments_gutenberg(a: Article, n: int, base: str, page_url: str) -> str:
 
 
 def _comments_classic(a: Article, n: int, base: str, page_url: str) -> str:
+    if a.comments_system == "disqus":
+        return _comments_disqus(a, base)
     shown = a.comment_pages()[n - 1]
     tops, kids = _children_map(shown)
     alt = _Alt()
@@ -1036,5 +1081,7 @@ def _classic(a: Article, n: int, base: str, page_url: str) -> tuple[str, str]:
     out.append("</div></div>")
     return "", "\n".join(out)
 
+
+from . import rest  # noqa: E402 - rest.py builds on this module
 
 __all__ = ["Page", "render", "asset", "LOGO_PATH", "AVATAR_PATH", "RETIRED_PATH", "THEMES"]

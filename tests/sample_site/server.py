@@ -18,15 +18,23 @@ import gzip
 import socket
 import threading
 from dataclasses import dataclass, field
-from email.utils import formatdate
+from datetime import timezone
+from email.utils import format_datetime, formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import NamedTuple
 
-from .data import SiteData, build_site
+from .data import SiteData, build_site, day_clock
 from .render import Page, render
 
 SERVER_NAME = "ForwardLine-Sample/1.0"
 FIXED_DATE = "Sat, 28 Jun 2025 12:00:00 GMT"
+
+
+def fixed_date(day: int = 0) -> str:
+    """The fixed ``Date`` header of ``day``: noon GMT, one day later per day."""
+    if day == 0:
+        return FIXED_DATE
+    return format_datetime(day_clock(day).astimezone(timezone.utc), usegmt=True)
 CHUNK_MAX = 8192
 
 
@@ -130,7 +138,8 @@ class _Handler(BaseHTTPRequestHandler):
     def date_time_string(self, timestamp=None) -> str:
         if self.server.real_date:
             return formatdate(timestamp, usegmt=True)
-        return FIXED_DATE
+        data = getattr(self, "_data", None) or self.server.owner.data
+        return fixed_date(data.day)
 
     def log_message(self, format, *args) -> None:  # noqa: A002 - quiet
         pass
@@ -144,7 +153,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         self._log()
         owner = self.server.owner
-        resp = build_response(owner.data, owner.base_url, self.command, self.path,
+        self._data = data = owner.data           # one day's data for the whole response
+        resp = build_response(data, owner.base_url, self.command, self.path,
                               self.headers.get("Accept-Encoding"))
         self.send_response(resp.status)
         for k, v in resp.headers:
@@ -217,9 +227,9 @@ class SampleSite:
     """The sample site on 127.0.0.1; a context manager, or start()/stop()."""
 
     def __init__(self, n_articles: int = 36, seed: int = 7, port: int = 0, *,
-                 data: SiteData | None = None, real_date: bool = False,
+                 day: int = 0, data: SiteData | None = None, real_date: bool = False,
                  host: str = "127.0.0.1"):
-        self.data: SiteData = data if data is not None else build_site(n_articles, seed)
+        self.data: SiteData = data if data is not None else build_site(n_articles, seed, day)
         self.port = port
         self.host = host
         self.real_date = real_date
@@ -269,6 +279,24 @@ class SampleSite:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+    # -- the next day
+    @property
+    def day(self) -> int:
+        return self.data.day
+
+    def set_day(self, day: int) -> SiteData:
+        """Serve the site as it is on ``day`` from now on (same port, same base URL).
+        The new data is built first and swapped in with one assignment: a request is
+        answered wholly from the old or wholly from the new day."""
+        d = self.data
+        new = build_site(d.n_articles or len(d.articles), d.seed, day)
+        self.data = new
+        return new
+
+    def advance(self, days: int = 1) -> SiteData:
+        """Move the running site ``days`` forward (see SPEC.md, "The next day")."""
+        return self.set_day(self.day + days)
 
     # -- log
     def _record(self, entry: LogEntry) -> None:
