@@ -11,7 +11,7 @@ from . import article, authors as authors_mod, comments as comments_mod, images 
 from . import generic, jsonld, meta
 from .dates import parse_date, parse_time
 from .fallback import fallback_body
-from .html import absolute, ancestors, decode_body, document_base, indexed, parse_html, select_first, text_of
+from .html import BadInput, absolute, ancestors, check_body, decode_body, document_base, indexed, parse_html, select_first, text_of
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +42,26 @@ def extract_page(url: str, body, *, content_type: str | None = None, profile=Non
 
     profile = profile or profile_for_url(url)
     record = empty_record(url, profile.id)
-    if _is_html_type(content_type):
-        try:
-            _Extraction(url, body, content_type, profile, record).run()
-        except Exception as exc:  # a parser bug must not stop a crawl; the record says so
-            record = empty_record(url, profile.id)
-            record["sources"] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+    if not _is_html_type(content_type):
+        return _rejected(record, f"not HTML ({content_type})", profile)
+    try:
+        check_body(body)
+        _Extraction(url, body, content_type, profile, record).run()
+    except BadInput as exc:
+        return _rejected(empty_record(url, profile.id), str(exc), profile)
+    except Exception as exc:  # a parser bug must not stop a crawl; the record says so
+        log.exception("extraction failed on %s", url)
+        record = empty_record(url, profile.id)
+        record["sources"] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+    return normalize_record(record, profile)
+
+
+def _rejected(record: dict, reason: str, profile) -> dict:
+    """A page that cannot be read: page_type 'other', the reason logged and kept in sources."""
+    from pipelines.normalize import normalize_record
+
+    log.warning("not a readable page: %s: %s", record["url"], reason)
+    record["sources"] = {"page_type": f"bad input: {reason}"}
     return normalize_record(record, profile)
 
 
@@ -63,7 +77,10 @@ class _Extraction:
 
     def __init__(self, url, body, content_type, profile, record):
         self.url, self.profile, self.record = url, profile, record
-        self.doc = parse_html(decode_body(body, content_type))
+        text = decode_body(body, content_type)
+        if text.count("\ufffd") > max(16, len(text) // 50):
+            raise BadInput("undecodable text (not in its declared or any detected charset)")
+        self.doc = parse_html(text, strict=True)
 
     def set(self, field: str, value, source: str) -> None:
         if value not in (None, "", []):
@@ -177,6 +194,11 @@ class _Extraction:
             (parse_date(self.meta.get("modified"), tz), "meta"),
             (self._selector_date("modified"), "selector"),
         ])
+        published, modified = self.record["published_at"], self.record["modified_at"]
+        if published and modified and _instant(modified) < _instant(published):
+            log.warning("modified before published on %s: %s < %s; modified dropped", self.url, modified, published)
+            self.record["modified_at"] = None
+            self.record["sources"]["modified_at"] = "dropped: earlier than published"
 
     def _selector_date(self, field: str) -> str | None:
         el = select_first(self.root, self.layout.get(field))
@@ -198,6 +220,13 @@ class _Extraction:
             (authors_mod.from_meta(self.meta.get("author")), "meta"),
         ]
         primary, source = next(((a, s) for a, s in candidates if a), ([], None))
+        visible = candidates[1][0] or candidates[2][0]
+        if source == "jsonld" and visible and not authors_mod.overlap(primary, visible):
+            # JSON-LD naming the uploading editor while the byline names the writer.
+            log.warning("author conflict on %s: JSON-LD %s, byline %s; byline wins", self.url,
+                        [a["name"] for a in primary], [a["name"] for a in visible])
+            primary, source = visible, "selector"
+            candidates = candidates[1:]
         for other, _ in candidates:
             primary = authors_mod.merge(primary, other) if other is not primary else primary
         bio_map = authors_mod.bios(self.doc, layout.get("author_box"), base)
@@ -222,6 +251,7 @@ class _Extraction:
                 if len(g_text) > max(len(text) * (2 if text else 1), floor):
                     body_el, kept, related, text, source = container, g_kept, g_related, g_text, "heuristic"
         kept, lead_credit = images_mod.take_image_credit_paragraph(kept)
+        kept = self._closing_bio(kept)
         text = article.body_text(kept) or ""
         if len(text) < _SHORT_BODY:
             t_text, t_html = fallback_body(self.doc, self.url)
@@ -238,6 +268,24 @@ class _Extraction:
         images = images_mod.apply_lead_credit(images, lead_credit, hint, self.base)
         self.set("images", images, "selector")
 
+    def _closing_bio(self, kept: list) -> list:
+        """A closing italic paragraph about an author ("<em>Jane Doe is a fellow at ...</em>")
+        is that author's bio, not body text."""
+        authors = self.record["authors"]
+        for i in range(len(kept) - 1, max(-1, len(kept) - 3), -1):
+            el = kept[i]
+            if el.tag != "p" or not images_mod.is_italic(el):
+                continue
+            text = text_of(el)
+            author = authors_mod.bio_subject(text, authors)
+            if author is None:
+                continue
+            if not author.get("bio"):
+                author["bio"] = text
+                self.record["sources"]["authors"] = self.record["sources"].get("authors", "selector") + "+bio-paragraph"
+            return kept[:i] + kept[i + 1:]
+        return kept
+
     # -- comments ------------------------------------------------------------------
     def _comment_fields(self) -> None:
         found, pings = comments_mod.extract(
@@ -252,6 +300,12 @@ class _Extraction:
 
 _SHORT_BODY = 200  # characters: less than this and the next, costlier source is tried
 _CHECK_BODY = 1500  # characters: a profile body shorter than this is checked against the heuristic
+
+
+def _instant(iso: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso)
 
 
 def _time_hint(el) -> str | None:

@@ -7,7 +7,7 @@ import re
 
 import lxml.html
 
-from . import generic
+from . import generic, images
 from .html import absolute, ancestors, classes, css, select_all, select_first, text_of
 
 BLOCK_TAGS = {"p", "h2", "h3", "h4", "h5", "h6", "li"}
@@ -125,7 +125,7 @@ def blocks(body) -> list:
             continue
         if el.tag in BLOCK_TAGS or (el.tag == "blockquote" and not css(el, "p, li")) or generic.is_text_div(el):
             text = text_of(el)
-            if text and not generic.is_boilerplate_text(text):
+            if text and not generic.is_boilerplate_text(text) and not (el.tag == "p" and images.is_caption_paragraph(el)):
                 found.append(el)
             continue
         stack.append(iter(el))

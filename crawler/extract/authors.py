@@ -131,3 +131,24 @@ def from_meta(value: str | None) -> list[dict]:
     if not value or value.startswith(("http://", "https://", "@")):
         return []
     return [author(n) for n in split_byline(value)]
+
+
+def overlap(a: list[dict], b: list[dict]) -> bool:
+    """Whether two author lists share a name (case and spacing aside)."""
+    return bool({_name_key(x["name"]) for x in a} & {_name_key(x["name"]) for x in b})
+
+
+_BIO_VERB = re.compile(r"^(?P<name>[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){1,3}),?\s+(?:is|was|serves|served|has|holds|writes|teaches|directs|leads)\b")
+
+
+def bio_subject(text: str, authors: list[dict]) -> dict | None:
+    """The author a bio-like sentence is about ("Jane Doe is a senior fellow ..."), else None."""
+    text = collapse(text)
+    for a in authors:
+        if text.startswith(a["name"]) and _BIO_VERB.match(text):
+            return a
+    if len(authors) == 1:
+        match = _BIO_VERB.match(text)
+        if match and _name_key(match.group("name")).split()[-1] == _name_key(authors[0]["name"]).split()[-1]:
+            return authors[0]
+    return None

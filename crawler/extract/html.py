@@ -53,26 +53,79 @@ def decode_body(body: bytes | str | None, content_type: str | None = None) -> st
     if codec is None:
         meta = _META_CHARSET.search(body[:4096])
         codec = _codec(meta.group(1).decode("ascii", "ignore")) if meta else None
+    if codec in ("latin-1", "iso8859-1", "cp1252", "ascii") and _is_utf8_multibyte(body):
+        codec = "utf-8"  # labelled single-byte but valid UTF-8 with multibyte characters: mislabelled
     text = body.decode(codec or "utf-8", errors="replace")
     return text.lstrip("\ufeff")
 
 
-def parse_html(text: str) -> lxml.html.HtmlElement | None:
-    """An lxml document, or None when there is nothing HTML-like to parse."""
+def _is_utf8_multibyte(body: bytes) -> bool:
+    if body.isascii():
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+class BadInput(ValueError):
+    """The response cannot be read as a page; the message says why."""
+
+
+_PARSER = threading.local()
+
+
+def _parser() -> lxml.html.HTMLParser:
+    if not hasattr(_PARSER, "parser"):
+        _PARSER.parser = lxml.html.HTMLParser()
+    return _PARSER.parser
+
+
+def parse_html(text: str, *, strict: bool = False) -> lxml.html.HtmlElement | None:
+    """An lxml document, or None when there is nothing HTML-like to parse.
+
+    With strict=True a document the parser had to cut short (nested deeper than
+    libxml2's limit of 256 levels) raises BadInput instead of being returned.
+    """
     if not text or "<" not in text:
         return None
     if text.lstrip()[:5].lower() == "<?xml":
         text = _XML_DECL.sub("", text)
+    parser = _parser()
     try:
-        doc = lxml.html.document_fromstring(text)
+        doc = lxml.html.document_fromstring(text, parser=parser)
     except ValueError:  # control characters lxml refuses in a str: drop them and retry
         try:
-            doc = lxml.html.document_fromstring(_CONTROL.sub("", text))
+            doc = lxml.html.document_fromstring(_CONTROL.sub("", text), parser=parser)
         except (etree.ParserError, ValueError):
             return None
     except etree.ParserError:
         return None
+    if strict and any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
+        raise BadInput("nested deeper than the HTML parser's depth limit (256); document cut short")
     return doc if isinstance(doc, lxml.html.HtmlElement) else None
+
+
+_OPENS_DOCUMENT = re.compile(rb"<(?:html|body)[\s>]", re.I)
+_CLOSES_DOCUMENT = re.compile(rb"</(?:html|body)\s*>", re.I)
+
+
+def check_body(body) -> None:
+    """Raise BadInput for a payload that is no readable page: empty, binary, truncated."""
+    if body is None or not body.strip():
+        raise BadInput("empty body")
+    if isinstance(body, str):
+        return
+    head = body[:2048]
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise BadInput("binary content (NUL bytes)")
+    sample = body[:4096]
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    if controls > len(sample) // 20:
+        raise BadInput("binary content (control bytes)")
+    if _OPENS_DOCUMENT.search(body[:65536]) and not _CLOSES_DOCUMENT.search(body[-8192:]):
+        raise BadInput("truncated: the document opens <html>/<body> but never closes it")
 
 
 def collapse(text: str | None) -> str:

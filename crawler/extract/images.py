@@ -10,6 +10,8 @@ _LABEL = (
     r"|photo(?:graph)?s?|images?|pictures?|fotos?|bild(?:er)?|credits?|source|quelle|courtesy"
 )
 _LABELLED = re.compile(rf"(?:^|(?<=[\s.!?;,)\]—–-]))(?P<label>{_LABEL})\s*:\s*(?P<credit>\S.*)$", re.I | re.S)
+# "Photo by X" as a label: at the start or after a sentence, not "a photo by the sea" mid-sentence.
+_BY_LABEL = re.compile(r"(?:^|(?<=[.!?|–—]\s))(?i:photo(?:graph)?s?|images?|pictures?|foto)\s+(?i:by)\s+(?P<credit>[A-Z].{1,120})$", re.S)
 _TRAILING_PAREN = re.compile(r"\s*\((?P<credit>[^()]{2,120})\)\s*\.?\s*$")
 _AGENCY = re.compile(r"\b(?:AP|AFP|Reuters|Getty|EPA|Shutterstock|Photo|Image|Credit|Courtesy)\b", re.I)
 _LEADING_LABEL = re.compile(rf"^\s*(?:{_LABEL})\s*:\s*", re.I)
@@ -25,6 +27,9 @@ def split_credit(text: str | None) -> tuple[str | None, str | None]:
     if not text:
         return None, None
     match = _LABELLED.search(text)
+    if match:
+        return _caption(text[: match.start()]), clean_credit(match.group("credit"))
+    match = _BY_LABEL.search(text)
     if match:
         return _caption(text[: match.start()]), clean_credit(match.group("credit"))
     match = _TRAILING_PAREN.search(text)
@@ -124,13 +129,13 @@ def _run_text(run) -> str:
 def _caption_after(figure) -> tuple[str | None, str | None]:
     """An uncaptioned figure followed by an italic paragraph ending in a credit."""
     after = figure.getnext()
-    if after is None or after.tag != "p" or not _italic(after):
+    if after is None or after.tag != "p" or not is_italic(after):
         return None, None
     caption, credit = split_credit(text_of(after))
     return (caption, credit) if credit else (None, None)
 
 
-def _italic(p) -> bool:
+def is_italic(p) -> bool:
     text = len(text_of(p))
     return bool(text) and sum(len(text_of(e)) for e in p.iter("em", "i") if e.getparent().tag not in ("em", "i")) >= 0.9 * text
 
@@ -140,7 +145,7 @@ def is_caption_paragraph(p) -> bool:
     before = p.getprevious()
     if before is None or not (before.tag == "figure" or classes(before) & {"wp-caption", "wp-block-image"}):
         return False
-    return _italic(p) and split_credit(text_of(p))[1] is not None
+    return is_italic(p) and split_credit(text_of(p))[1] is not None
 
 
 _IMAGE_PARAGRAPH = re.compile(
@@ -204,9 +209,14 @@ def _excluded(body, layout) -> set:
     return skip
 
 
+def _is_pixel(img) -> bool:
+    """A tracking pixel or spacer: declared 0-2 px wide or high."""
+    return any((img.get(a) or "").strip() in ("0", "1", "2", "0px", "1px") for a in ("width", "height"))
+
+
 def _image(img, figure, layout, base: str, is_lead: bool) -> dict | None:
     src = _src(img, base)
-    if not src:
+    if not src or _is_pixel(img):
         return None
     caption, credit = _caption_credit(figure, layout)
     return {"src": src, "alt": collapse(img.get("alt") or img.get("data-alt")) or None, "caption": caption, "credit": credit, "is_lead": is_lead}

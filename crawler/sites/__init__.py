@@ -8,7 +8,7 @@ from importlib import import_module
 
 from .base import Layout, SiteProfile
 
-_MODULES = ("wordpress", "sample")
+_MODULES = ("wordpress", "sample", "nationalinterest", "moderndiplomacy", "ottawacitizen")
 DEFAULT_PROFILE_ID = "wordpress"
 
 
