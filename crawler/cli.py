@@ -147,6 +147,41 @@ def replay(out_dir, port):
             click.echo("stopped")
 
 
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
+              help="Output directory whose WARC files to index.")
+def index(out_dir):
+    """Rebuild DIR/index.cdxj, the sorted CDXJ index of every WARC in DIR/warc.
+
+    Each crawl already merges its new files into the index; this rebuilds it
+    from scratch (a damaged WARC is left out with a warning; see `dca verify`).
+    """
+    from archive.index import build_index
+
+    path = build_index(out_dir)
+    with open(path, encoding="utf-8") as fh:
+        lines = sum(1 for _ in fh)
+    click.echo(f"{path}: {lines} entries")
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
+              help="Output directory to check: DIR/warc/ and DIR/archive.sqlite.")
+def verify(out_dir):
+    """Re-read every WARC, check its digests, and check the database against the records.
+
+    Reports damaged or truncated files (with the last good offset), digest
+    mismatches, captures rows without their record and records without a row.
+    Exits with status 1 on any fault.
+    """
+    from archive.verify import format_report, verify as run_verify
+
+    report = run_verify(out_dir)
+    click.echo(format_report(report))
+    if not report.ok:
+        sys.exit(1)
+
+
 def archived_articles(out_dir: Path, server, limit: int = 20):
     import sqlite3
 
