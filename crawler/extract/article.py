@@ -8,7 +8,7 @@ import re
 import lxml.html
 
 from . import generic, images
-from .html import absolute, ancestors, classes, css, select_all, select_first, text_of
+from .html import css_any, absolute, ancestors, classes, css, select_all, select_first, text_of
 
 BLOCK_TAGS = {"p", "h2", "h3", "h4", "h5", "h6", "li"}
 _KEEP_TAGS = {
@@ -100,10 +100,9 @@ def tags(root, layout) -> list[str]:
 def cleaned_copy(body, layout):
     """A copy of the body without boxes, ads, share bars, figures and the like."""
     clone = copy.deepcopy(body)
-    for selector in layout.get("body_exclude"):
-        for el in css(clone, selector):
-            if el.getparent() is not None:
-                el.drop_tree()
+    for el in css_any(clone, layout.get("body_exclude")):
+        if el.getparent() is not None and el is not clone:
+            el.drop_tree()
     return clone
 
 
@@ -134,9 +133,9 @@ def blocks(body) -> list:
 
 def promo(el, base: str) -> list[dict] | None:
     """related_links of a promo paragraph ("MORE: <a>Title</a>"), else None."""
-    if el.tag != "p":
+    if el.tag != "p" or el.find(".//a") is None:
         return None
-    links = [a for a in css(el, "a[href]") if text_of(a)]
+    links = [a for a in el.iter("a") if a.get("href") and text_of(a)]
     if not links:
         return None
     label = _promo_label(el)

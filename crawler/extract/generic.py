@@ -37,8 +37,7 @@ _BAD_TEXT = re.compile(
     r"^(?:advertisement|advertising|sponsored(?: content)?|story continues below(?: this ad)?|"
     r"continue reading(?: below)?|scroll to continue(?: with content)?|read more|related|"
     r"(?:sign up|subscribe) (?:for|to) (?:our|the) .{0,60}newsletter.*|"
-    r"(?:click|tap) here to .{0,80}|share this (?:article|story).*|"
-    r"(?:\w+ )?(?:reporting|editing|additional reporting) by .{0,120})$",
+    r"(?:click|tap) here to .{0,80}|share this (?:article|story).*)$",
     re.I,
 )
 
@@ -122,9 +121,12 @@ def find_container(doc):
     return _widen(best, mass, root)
 
 
-def _inside_bad(el, stop) -> bool:
+def _inside_bad(el, stop, levels: int = 5) -> bool:
+    """Whether el or one of its closest ancestors is boilerplate. Page-wide wrappers further
+    up are not asked: their class lists describe the page ("page-hero-ad-hidden")."""
     node = el
-    while node is not None and node is not stop:
+    while node is not None and node is not stop and levels >= 0:
+        levels -= 1
         if node.tag in ("body", "html"):
             return False
         if bad_container(node) and node.tag not in ("header",):

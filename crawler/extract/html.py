@@ -18,7 +18,6 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 _WS = re.compile(r"\s+")
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_ZERO_WIDTH_HINT = _ZERO_WIDTH
 # Hidden from sight, read to screen readers only (", opens new tab") or not at all.
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|clip(?:-path)?\s*:\s*(?:inset\(50%\)|rect\(0)", re.I)
 _SKIP_TEXT = {"script", "style", "noscript", "template"}
@@ -132,9 +131,12 @@ def collapse(text: str | None) -> str:
     """Whitespace runs to one space, stripped, NFC."""
     if not text:
         return ""
-    if _ZERO_WIDTH_HINT.search(text):
-        text = _ZERO_WIDTH.sub("", text)
-    return unicodedata.normalize("NFC", _WS.sub(" ", text).strip())
+    text = " ".join(text.split())
+    if text.isascii():
+        return text
+    if _ZERO_WIDTH.search(text):
+        text = " ".join(_ZERO_WIDTH.sub("", text).split())
+    return unicodedata.normalize("NFC", text)
 
 
 def or_none(text: str | None) -> str | None:
@@ -245,6 +247,19 @@ def css(root, selector: str) -> list:
         return _compiled(selector)(root)
     except Exception:  # a bad selector in a profile must not break extraction
         return []
+
+
+def css_any(root, selectors: Sequence[str]) -> list:
+    """Matches of any of the selectors, in document order: one compiled union, and only
+    of the selectors the page's index says can match at all."""
+    index = getattr(_STATE, "index", None)
+    wanted = [s for s in selectors if index is None or index.may_match(s)]
+    if not wanted or root is None:
+        return []
+    try:
+        return _compiled(", ".join(wanted))(root)
+    except Exception:  # one bad selector: fall back to one by one
+        return [el for s in wanted for el in css(root, s)]
 
 
 def select_all(root, selectors: Sequence[str]) -> list:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from .html import absolute, ancestors, attr, classes, collapse, css, select_all, text_of
+from .html import css_any, absolute, ancestors, attr, classes, collapse, css, select_all, text_of
 
 _LABEL = (
     r"(?:image|photo|picture|foto|bild|graphic|video)\s+credits?"
@@ -201,11 +201,8 @@ def apply_lead_credit(images: list[dict], found, hint_src: str | None, base: str
 
 def _excluded(body, layout) -> set:
     skip: set = set()
-    for selector in layout.get("body_exclude"):
-        if selector in _FIGURE_CONTAINERS:
-            continue
-        for el in css(body, selector):
-            skip.update(el.iter())
+    for el in css_any(body, [s for s in layout.get("body_exclude") if s not in _FIGURE_CONTAINERS]):
+        skip.update(el.iter())
     return skip
 
 
