@@ -140,6 +140,12 @@ def _warcinfo_fields(settings, spider=None) -> dict:
     fields = {"robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore"}
     if spider is not None:
         fields["spider"] = spider.name
+        # What `dca rebuild` needs to extract these records as the crawl did.
+        if getattr(spider, "profile", None) is not None:
+            fields["dca-site"] = spider.profile.id
+        if getattr(spider, "root", None):
+            fields["dca-root"] = spider.root
+    fields["dca-extractor"] = settings.get("DCA_EXTRACTOR") or "crawler.extract.extract_page"
     crawl = {name: settings.get(name) for name in WARCINFO_SETTINGS}
     fields["crawl-settings"] = json.dumps(crawl, sort_keys=True, default=str)
     # Free-form extra fields (operator, description, isPartOf, ...).

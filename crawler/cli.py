@@ -182,6 +182,14 @@ def verify(out_dir):
         sys.exit(1)
 
 
+# The researcher's commands and rebuild live in crawler/commands/.
+from crawler.commands.rebuild import rebuild_command  # noqa: E402
+from crawler.commands.research import browse_command, export_command, search_command, sql_command  # noqa: E402
+
+for _command in (rebuild_command, search_command, sql_command, export_command, browse_command):
+    main.add_command(_command)
+
+
 def archived_articles(out_dir: Path, server, limit: int = 20):
     import sqlite3
 

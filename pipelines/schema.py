@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TABLES = [
     """CREATE TABLE IF NOT EXISTS crawls (
@@ -130,6 +130,37 @@ TABLES = [
         label TEXT,
         position INTEGER NOT NULL
     )""",
+    # One row per state of a comment: written by triggers (COMMENT_VERSION_TRIGGERS)
+    # when a comment is first stored and whenever its author, text, date or
+    # deletion changes. comment_row_id is comments.id (not the site's comment id).
+    """CREATE TABLE IF NOT EXISTS comment_versions (
+        id INTEGER PRIMARY KEY,
+        comment_row_id INTEGER NOT NULL REFERENCES comments(id) ON DELETE CASCADE,
+        capture_id INTEGER REFERENCES captures(id),
+        author TEXT,
+        author_url TEXT,
+        posted_at TEXT,
+        text TEXT,
+        deleted_at TEXT,
+        seen_at TEXT
+    )""",
+]
+
+_COMMENT_VERSION_COLUMNS = "comment_row_id, capture_id, author, author_url, posted_at, text, deleted_at, seen_at"
+COMMENT_VERSION_TRIGGERS = [
+    f"""CREATE TRIGGER IF NOT EXISTS comments_version_insert AFTER INSERT ON comments BEGIN
+        INSERT INTO comment_versions ({_COMMENT_VERSION_COLUMNS}) VALUES
+        (new.id, new.capture_id, new.author, new.author_url, new.posted_at, new.text, new.deleted_at,
+         new.last_seen);
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS comments_version_update AFTER UPDATE ON comments
+    WHEN old.text IS NOT new.text OR old.author IS NOT new.author OR old.author_url IS NOT new.author_url
+        OR old.posted_at IS NOT new.posted_at OR old.deleted_at IS NOT new.deleted_at BEGIN
+        INSERT INTO comment_versions ({_COMMENT_VERSION_COLUMNS}) VALUES
+        (new.id, new.capture_id, new.author, new.author_url, new.posted_at, new.text, new.deleted_at,
+         CASE WHEN old.deleted_at IS NULL AND new.deleted_at IS NOT NULL THEN new.deleted_at
+              ELSE new.last_seen END);
+    END""",
 ]
 
 INDEXES = [
@@ -149,6 +180,10 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS comments_capture_id ON comments (capture_id)",
     "CREATE INDEX IF NOT EXISTS comments_posted_at ON comments (posted_at)",
     "CREATE INDEX IF NOT EXISTS links_article_id ON links (article_id)",
+    "CREATE INDEX IF NOT EXISTS comments_author ON comments (author)",
+    "CREATE INDEX IF NOT EXISTS comment_versions_comment_row_id ON comment_versions (comment_row_id)",
+    "CREATE INDEX IF NOT EXISTS comment_versions_capture_id ON comment_versions (capture_id)",
+    "CREATE INDEX IF NOT EXISTS authors_name ON authors (name)",
 ]
 
 VIEWS = [
@@ -193,6 +228,22 @@ VIEWS = [
     ORDER BY c.article_id, c.position""",
 ]
 
+VIEWS.append(
+    """CREATE VIEW IF NOT EXISTS image_credits AS
+    SELECT
+        a.site,
+        i.credit,
+        count(*) AS images,
+        count(DISTINCT i.article_id) AS articles,
+        sum(i.is_lead) AS lead_images,
+        min(a.published_at) AS first_published,
+        max(a.published_at) AS last_published
+    FROM images i
+    JOIN articles a ON a.id = i.article_id
+    WHERE i.credit IS NOT NULL
+    GROUP BY a.site, i.credit
+    ORDER BY images DESC, a.site, i.credit""")
+
 ADDED_COLUMNS = [
     ("captures", "etag", "TEXT"),
     ("captures", "last_modified", "TEXT"),
@@ -223,14 +274,18 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     if not db.conn.in_transaction:
         set_pragmas(db)
     with db.atomic():
+        had_comment_versions = db["comment_versions"].exists()
         for sql in TABLES:
             db.execute(sql)
         # Columns added after a table was first created (older databases).
         for table, column, decl in ADDED_COLUMNS:
             if column not in {r[1] for r in db.execute(f"PRAGMA table_info({table})")}:
                 db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
-        for sql in INDEXES + VIEWS:
+        for sql in INDEXES + VIEWS + COMMENT_VERSION_TRIGGERS:
             db.execute(sql)
+        if not had_comment_versions:  # a database from before comment versions: its comments' first versions
+            db.execute(f"INSERT INTO comment_versions ({_COMMENT_VERSION_COLUMNS}) SELECT id, capture_id, author,"
+                       " author_url, posted_at, text, deleted_at, coalesce(deleted_at, last_seen) FROM comments")
         for table, columns in FTS.items():
             if not db[f"{table}_fts"].exists():
                 db[table].enable_fts(columns, create_triggers=True, tokenize="porter")

@@ -12,7 +12,7 @@ from scrapy import Selector
 from scrapy import signals
 from scrapy.utils.sitemap import Sitemap
 
-from crawler.extract import merge_comment_pages
+from crawler import pages
 from crawler.extraction_pool import ExtractionPool
 from crawler.sites import get_profile, profile_for_url
 from crawler.spiders.links import SeenUrls, clean_link, css_links, page_links, requisite_links
@@ -76,7 +76,7 @@ class WordPressSpider(scrapy.Spider):
         if self.is_plain_listing(response.url):
             return
         record = await self.extract_record(response)
-        if record is not None and record["page_type"] == "article":
+        if pages.is_article(record):
             if self.fetch_requisites:
                 for request in self.requisite_requests(selector, response.url):
                     yield request
@@ -85,12 +85,12 @@ class WordPressSpider(scrapy.Spider):
 
     def is_plain_listing(self, url: str) -> bool:
         """Home, category, tag, author and paged listings: followed for links, never stored."""
-        return self.profile.is_listing_url(url) and not self.profile.is_article_url(url)
+        return pages.is_plain_listing(self.profile, url)
 
     # Articles and their comment pages -------------------------------------
 
     def start_article(self, response, record):
-        thread = ArticleThread(record, response.meta.get("capture"))
+        thread = pages.ArticleThread(record, response.meta.get("capture"))
         yield from self.next_comment_page(thread, record)
 
     async def parse_comment_page(self, response):
@@ -137,49 +137,10 @@ class WordPressSpider(scrapy.Spider):
     async def extract_record(self, response):
         """The page record, or None when extraction raised (counted and logged; the WARC has the page)."""
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
-        try:
-            return await self.pool.extract(response.url, response.body, content_type, self.profile.id)
-        except Exception:
-            self.crawler.stats.inc_value("extract/errors")
-            self.logger.exception("extraction failed for %s; the response is archived, the crawl goes on", response.url)
-            return None
-
-
-class ArticleThread:
-    """Collects the comment pages of one article until none is left, then merges them."""
-
-    def __init__(self, first_record, capture):
-        self.records = [first_record]
-        self.capture = capture
-        self.comment_captures = _comment_captures(first_record, capture)
-        self.visited = {first_record["url"], first_record.get("canonical_url")}
-        self.pending = []
-
-    def add(self, record, capture):
-        self.records.append(record)
-        self.comment_captures.update(_comment_captures(record, capture))
-
-    def next_page(self, record):
-        for url in record.get("comment_pages", []) if record else ():
-            if url not in self.visited and url not in self.pending:
-                self.pending.append(url)
-        if not self.pending:
-            return None
-        url = self.pending.pop(0)
-        self.visited.add(url)
-        return url
-
-    def item(self):
-        record = merge_comment_pages(self.records) if len(self.records) > 1 else self.records[0]
-        return {"record": record, "capture": self.capture, "comment_captures": self.comment_captures}
-
-
-def _comment_captures(record, capture):
-    if not capture:
-        return {}
-    return {comment["id"]: capture["warc_record_id"] for comment in record.get("comments", [])}
+        return await pages.extract_record(self.pool, response.url, response.body, content_type, self.profile.id,
+                                          stats=self.crawler.stats, log=self.logger)
 
 
 def _is_html(response) -> bool:
-    content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
-    return "html" in content_type or (not content_type and response.body.lstrip()[:1] == b"<")
+    content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+    return pages.is_html(content_type, response.body)

@@ -1,0 +1,1 @@
+"""`dca` subcommands that live in their own modules; crawler/cli.py registers them."""
