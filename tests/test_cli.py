@@ -101,3 +101,14 @@ def test_unreachable_site_fails_with_an_actionable_message(tmp_path):
     assert result.returncode == 1
     assert "ConnectionRefused" in result.stderr and "check the URL" in result.stderr
     assert (tmp_path / "archive.sqlite").exists()
+
+
+def test_export_wacz_from_the_command_line_validates(tmp_path):
+    from archive.wacz import validate_wacz
+
+    out = tmp_path / "demo"
+    dca("demo", "--out", str(out))
+    result = dca("export", "wacz", "--out", str(tmp_path / "a.wacz"), "--dir", str(out), check=False)
+    assert result.returncode == 0, result.stderr
+    ok, output = validate_wacz(tmp_path / "a.wacz")
+    assert ok, output
