@@ -279,8 +279,9 @@ class WarcCaptureMiddleware:
         """An article item left the pipelines (stored or dropped): describe it in a metadata record."""
         from itemadapter import ItemAdapter
 
-        item = ItemAdapter(item).asdict()
-        record, capture = item.get("record"), item.get("capture")
+        # Only two top-level fields are read: no deep copy of the record (asdict walks every comment).
+        adapter = item if isinstance(item, dict) else ItemAdapter(item)
+        record, capture = adapter.get("record"), adapter.get("capture")
         if not record or not capture or record.get("page_type") != "article" or self.writer is None:
             return
         outcome = "dropped: " + str(exception) if exception is not None else "stored"

@@ -49,6 +49,9 @@ class ConditionalGetMiddleware:
         self.db_path = Path(db_path)
         self._db: sqlite3.Connection | None = None
         self._opened = False
+        # url -> the newest 200/304 capture row of earlier crawls, when it carried validators.
+        self._latest: dict[str, dict] = {}
+        self._files: dict[str, bool] = {}  # WARC file name -> present in this archive set
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -69,20 +72,35 @@ class ConditionalGetMiddleware:
                 if not {"etag", "last_modified", "refers_to"} <= columns:
                     self._db.close()
                     self._db = None
+            if self._db is not None:
+                self._preload()
         return self._db
+
+    def _preload(self) -> None:
+        """Read once which URLs have a newest 200/304 capture with validators (one query, not one per request)."""
+        latest: dict[str, dict] = {}
+        try:
+            for row in self._db.execute(
+                    f"SELECT {_CAPTURE_COLUMNS} FROM captures WHERE status IN (200, 304) ORDER BY fetched_at"):
+                latest[row["url"]] = row
+        except sqlite3.Error:
+            logger.exception("conditional GET: captures not readable")
+            latest = {}
+        self._latest = {url: dict(row) for url, row in latest.items() if row["etag"] or row["last_modified"]}
+        if not self._latest:  # nothing to revalidate: no query at all during the crawl
+            self._db.close()
+            self._db = None
 
     def lookup(self, url: str) -> dict | None:
         """The newest 200/304 capture of url with validators, and the original record holding its payload."""
         conn = self._conn()
         if conn is None:
             return None
+        row = self._latest.get(url)
+        if row is None:
+            return None
         try:
-            row = conn.execute(
-                f"SELECT {_CAPTURE_COLUMNS} FROM captures WHERE url = ? AND status IN (200, 304)"
-                " ORDER BY fetched_at DESC LIMIT 1", (url,)).fetchone()
-            if row is None or not (row["etag"] or row["last_modified"]):
-                return None
-            found, original = dict(row), dict(row)
+            found, original = row, dict(row)
             for _ in range(5):  # a revisit refers to the response that holds the payload
                 if original["warc_type"] == "response":
                     break
@@ -98,7 +116,11 @@ class ConditionalGetMiddleware:
             logger.exception("conditional GET lookup failed for %s", url)
             return None
         info = original_of(original)
-        if not (self.warc_dir / info["location"][0]).is_file():
+        name = info["location"][0]
+        present = self._files.get(name)
+        if present is None:
+            present = self._files[name] = (self.warc_dir / name).is_file()
+        if not present:
             return None  # not in this archive set (any more)
         info["etag"], info["last_modified"] = found["etag"], found["last_modified"]
         return info

@@ -166,7 +166,8 @@ class Store:
         self._captures.setdefault(record_id, dict(capture))
 
     def add_item(self, item) -> None:
-        item = ItemAdapter(item).asdict()
+        # A plain dict item is taken as is (asdict would deep-copy every comment of the record).
+        item = item if type(item) is dict else ItemAdapter(item).asdict()
         if item.get("capture"):
             self.add_capture(item["capture"])
         self._items.append(item)
