@@ -14,6 +14,7 @@ as captured, not only the ones the spider chose to follow.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from urllib.parse import urldefrag, urljoin
 
 import lxml.html
@@ -22,6 +23,13 @@ from archive.records import decoded_payload, payload_at
 
 SUMMARY_KEYS = ("site", "page_type", "canonical_url", "title", "published_at", "modified_at",
                 "language", "comment_count", "declared_comment_count", "pingback_count")
+
+
+@lru_cache(maxsize=100_000)
+def _absolute(link: str, base_scheme: str) -> str:
+    # An absolute link resolves the same against any base of the same scheme (urljoin only
+    # looks at the base's scheme then): pages share most of these (navigation, sidebars, requisites).
+    return urldefrag(urljoin(base_scheme + "://_/", link))[0]
 
 
 def outlinks(html: bytes, base_url: str) -> list[tuple[str, str]]:
@@ -36,7 +44,12 @@ def outlinks(html: bytes, base_url: str) -> list[tuple[str, str]]:
     for element, attribute, link, _pos in doc.iterlinks():
         if not isinstance(element.tag, str):
             continue
-        url = urldefrag(urljoin(base_url, link.strip()))[0]
+        link = link.strip()
+        rest = link.partition("//")[2]
+        if link.startswith(("http://", "https://")) and rest[:1] not in ("", "/", "?", "#", "\\"):
+            url = _absolute(link, base_url.partition(":")[0])
+        else:
+            url = urldefrag(urljoin(base_url, link))[0]
         if not url.startswith(("http://", "https://")) or url in seen:
             continue
         seen.add(url)
