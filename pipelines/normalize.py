@@ -103,6 +103,7 @@ def normalize_comment(comment: dict, tz: str) -> dict:
         "author": or_none(comment.get("author")), "author_url": comment.get("author_url") or None,
         "posted_at": parse_date(comment.get("posted_at"), tz),
         "text": normalize_blocks(comment.get("text")), "depth": int(comment.get("depth") or 1),
+        "by_post_author": bool(comment.get("by_post_author")),
     }
 
 

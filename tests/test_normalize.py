@@ -41,7 +41,8 @@ def test_normalize_fields():
     assert r["images"] == [{"src": "http://x/i.jpg", "alt": None, "caption": "A tank.", "credit": "DVIDS", "is_lead": True}]
     assert r["related_links"] == [{"url": "http://x/a/", "text": "A", "label": "MORE"}]
     assert r["comments"] == [{"id": "12", "parent_id": None, "author": "W", "author_url": None,
-                              "posted_at": "2023-02-03T18:37:00-05:00", "text": "a b\n\nc", "depth": 1}]
+                              "posted_at": "2023-02-03T18:37:00-05:00", "text": "a b\n\nc", "depth": 1,
+                              "by_post_author": False}]
     assert r["comment_count"] == 1
     assert r["comment_pages"] == ["http://x/p/comment-page-3/"]
 

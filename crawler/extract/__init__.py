@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from . import article, authors as authors_mod, comments as comments_mod, images as images_mod
-from . import generic, jsonld, meta
+from . import comment_systems, generic, jsonld, meta
 from .dates import parse_date, parse_time
 from .fallback import fallback_body
 from .html import BadInput, absolute, ancestors, check_body, decode_body, document_base, indexed, parse_html, select_first, text_of
@@ -19,7 +19,8 @@ RECORD_KEYS = (
     "url", "canonical_url", "comment_page", "comment_pages", "site", "page_type", "title",
     "subtitle", "section", "tags", "authors", "published_at", "modified_at", "body_text",
     "body_html", "images", "related_links", "comments", "comment_count", "pingback_count",
-    "declared_comment_count", "language", "sources",
+    "declared_comment_count", "language", "post_id", "api_root", "comments_system", "comments_thread_id",
+    "sources",
 )
 _HTML_TYPES = ("text/html", "application/xhtml", "text/xml", "application/xml", "text/plain")
 
@@ -31,7 +32,8 @@ def empty_record(url: str, site: str) -> dict:
         "site": site, "page_type": "other", "title": None, "subtitle": None, "section": None,
         "tags": [], "authors": [], "published_at": None, "modified_at": None, "body_text": None,
         "body_html": None, "images": [], "related_links": [], "comments": [], "comment_count": 0,
-        "pingback_count": 0, "declared_comment_count": None, "language": None, "sources": {},
+        "pingback_count": 0, "declared_comment_count": None, "language": None, "post_id": None,
+        "api_root": None, "comments_system": None, "comments_thread_id": None, "sources": {},
     }
 
 
@@ -141,6 +143,7 @@ class _Extraction:
                 break
         self._visible_title(headline)
         r["comment_page"] = comments_mod.comment_page_number(self.url)
+        r["api_root"] = comment_systems.api_root(self.doc, self.base)
 
     def _visible_title(self, headline: str | None) -> None:
         """The page contradicts itself (og:title a different, promotional headline): the
@@ -296,6 +299,10 @@ class _Extraction:
         r["comment_count"], r["pingback_count"] = len(found), pings
         r["declared_comment_count"] = comments_mod.declared_count(self.doc, self.layout)
         r["comment_pages"] = comments_mod.page_links(self.doc, self.layout, self.base, self.url)
+        r["post_id"] = comment_systems.post_id(self.doc)
+        native_list = bool(comments_mod.top_lists(self.doc, self.layout))
+        r["comments_system"], r["comments_thread_id"] = comment_systems.detect(
+            self.doc, bool(found or pings), native_list, self.url)
 
 
 _SHORT_BODY = 200  # characters: less than this and the next, costlier source is tried

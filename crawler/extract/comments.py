@@ -242,6 +242,7 @@ class _Walk:
             "id": cid, "parent_id": parent_id, "author": author, "author_url": author_url,
             "posted_at": _posted(li, self.layout, self.tz, self.languages),
             "text": _text(li, self.layout), "depth": _depth(li, level),
+            "by_post_author": "bypostauthor" in classes(li),
         })
         for child in _child_lists(li):
             self.list(child, cid, level + 1)

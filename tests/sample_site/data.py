@@ -1029,6 +1029,7 @@ def _comment_record(c: Comment) -> dict:
         "posted_at": iso(c.posted_at),
         "text": c.text,
         "depth": c.depth,
+        "by_post_author": c.post_author is not None,   # the bypostauthor class / REST author
     }
 
 
@@ -1040,8 +1041,10 @@ def expected_record(article: Article, base_url: str, comment_page: int | None = 
     ``comment_page=N``: what ``extract_page`` returns for comment page N alone (adds
     ``comment_page`` and ``comment_pages``; comments of that page only).
     ``site``, ``sources`` and ``body_html`` are not included.
-    ``comments_system`` (None or 'disqus') and ``comments_thread_id`` (None or the Disqus
-    identifier) are included for the Disqus article, or when ``with_comments_system``.
+    ``post_id``, ``api_root``, ``comments_system`` ('wordpress' for a native thread, whose
+    reply form every article shows, or 'disqus') and ``comments_thread_id`` (the Disqus
+    identifier, else None) are always included; ``with_comments_system`` is accepted for
+    older callers and changes nothing. Comments carry ``by_post_author``.
     """
     base_url = base_url.rstrip("/")
     pages = article.comment_pages()
@@ -1087,9 +1090,11 @@ def expected_record(article: Article, base_url: str, comment_page: int | None = 
             linked.append(article.comment_page_url(base_url, n + 1))
         rec["comment_page"] = n
         rec["comment_pages"] = linked
-    if article.comments_system is not None or with_comments_system:
-        rec["comments_system"] = article.comments_system
-        rec["comments_thread_id"] = article.disqus_identifier(base_url)
+    # Every article page shows a comment system: the native thread's reply form, or Disqus.
+    rec["post_id"] = str(article.post_id)
+    rec["api_root"] = base_url + "/wp-json/"
+    rec["comments_system"] = article.comments_system or "wordpress"
+    rec["comments_thread_id"] = article.disqus_identifier(base_url)
     return rec
 
 
