@@ -22,13 +22,13 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.httpobj import urlparse_cached
 
-from archive.index import update_index
+from archive.index import LiveIndex, update_index
 from archive.conditional import CONDITIONAL_META_KEY, validators
 from archive.dedup import DedupIndex
 from archive.metadata import metadata_fields
 from archive.rawhttp import META_KEY as RAW_META_KEY
 from archive.signals import capture_written
-from archive.warc import WarcWriter, join_head, payload_digest, without_headers
+from archive.warc import RawHeaders, WarcWriter, join_head, payload_digest, without_headers
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +163,7 @@ class WarcCaptureMiddleware:
         self.warc_dir = Path(out_dir) / "warc"
         self.writer: WarcWriter | None = None
         self.dedup: DedupIndex | None = None
+        self.live_index: LiveIndex | None = None
         # One thread, so records keep their order; gzip and digests then run beside the reactor.
         self.writer_thread = ThreadPoolExecutor(1, thread_name_prefix="warc-writer")
 
@@ -188,6 +189,8 @@ class WarcCaptureMiddleware:
         )
         if self.settings.getbool("DCA_DEDUP", True):
             self.dedup = DedupIndex(self.warc_dir, db_path(self.settings))
+        if self.settings.getbool("DCA_INDEX", True):
+            self.live_index = LiveIndex(self.warc_dir)
 
     def spider_closed(self, spider=None):
         self.writer_thread.shutdown(wait=True)
@@ -197,10 +200,11 @@ class WarcCaptureMiddleware:
             files = list(self.writer.files)
             self.writer.close()
             self.writer = None
-            if files and self.settings.getbool("DCA_INDEX", True):
-                # Keep DIR/index.cdxj up to date: merge in the files of this crawl.
+            if files and self.live_index is not None:
+                # Keep DIR/index.cdxj up to date: merge in the lines of this crawl's files,
+                # made on the writer thread as their records were written.
                 try:
-                    update_index(self.warc_dir.parent, files)
+                    update_index(self.warc_dir.parent, files, live=self.live_index)
                 except Exception:
                     logger.exception("CDXJ index not updated; run `dca index` to rebuild it")
 
@@ -266,12 +270,31 @@ class WarcCaptureMiddleware:
                 revisit = dict(original, profile="identical-payload-digest")
                 self.stats.inc_value("warc/revisits/identical-payload-digest")
         capture = writer.write_exchange(url, revisit=revisit, **exchange)
+        if self.live_index is not None:
+            self._index(capture, exchange)
         if revisit:
             capture["refers_to_location"] = revisit.get("location")
         elif self.dedup and capture["payload_digest"] and 200 <= status < 300 and body:
             self.dedup.remember(capture)
         after = (len(writer.files), writer.records, writer.bytes_written)
         return capture, dict(zip(("files", "records", "bytes"), (b - a for a, b in zip(before, after))))
+
+    def _index(self, capture: dict, exchange: dict) -> None:
+        """The index line of the response (or revisit) record just written (archive/index.py)."""
+        head = exchange.get("response_head_raw")
+        if head is None:  # the head warc.py built from Scrapy's response: the same bytes
+            http = RawHeaders(f"{exchange['status']} {exchange['reason']}".rstrip(),
+                              exchange["response_headers"], protocol=exchange["protocol"])
+            http.compute_headers_buffer()
+            head = http.headers_buff
+        headers = [("WARC-Type", capture["warc_type"]), ("WARC-Target-URI", capture["url"]),
+                   ("WARC-Date", capture["fetched_at"])]
+        if capture.get("payload_digest"):
+            headers.append(("WARC-Payload-Digest", capture["payload_digest"]))
+        payload = 0 if capture["warc_type"] == "revisit" else len(exchange["response_body"])
+        if self.live_index.add(capture["warc_file"], capture["warc_offset"], capture["warc_length"],
+                               headers, head, len(head) + payload):
+            self.stats.inc_value("warc/index_lines")
 
     # -- metadata records -----------------------------------------------------------
 

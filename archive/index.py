@@ -5,17 +5,25 @@ the end of each crawl) merges the index lines of new files into the existing
 sorted index, streaming, so the index stays current without re-reading the
 whole archive. A damaged WARC (e.g. truncated by a crash) is left out with a
 warning instead of failing the whole index; `dca verify` reports it.
+
+During a crawl, `LiveIndex` makes the lines of the records as the WARC writer
+writes them (on its thread), so the end of the crawl only sorts and merges
+them instead of reading and decompressing every new file again.
 """
 
 from __future__ import annotations
 
 import heapq
+import json
 import logging
 import os
 import tempfile
+from io import BytesIO
 from pathlib import Path
 
-from cdxj_indexer.main import CDXJIndexer
+from cdxj_indexer.main import CDXJIndexer, SortingWriter
+from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
+from warcio.statusandheaders import StatusAndHeaders
 
 logger = logging.getLogger(__name__)
 
@@ -76,35 +84,139 @@ def _filename(line: str) -> str | None:
     return line[start:line.index('"', start)]
 
 
-def update_index(out_dir, new_files) -> Path:
+class _At:
+    """Stands in for warcio's ArchiveIterator: where the record just written lies in its file."""
+
+    def __init__(self, offset: int, length: int):
+        self.offset, self.length = offset, length
+
+    def get_record_offset(self) -> int:
+        return self.offset
+
+    def get_record_length(self) -> int:
+        return self.length
+
+
+class LiveIndex:
+    """The CDXJ lines of the records of one crawl, made as the records are written.
+
+    The lines are cdxj-indexer's own: its field logic (`CDXJIndexer.process_index_entry`:
+    SURT key, timestamp, url, mime, status, digest, length, offset, filename) runs over a
+    record rebuilt from what the writer already holds (the WARC headers it wrote and the
+    HTTP head bytes), parsed by warcio's record loader exactly as when reading the file,
+    so nothing is read back or decompressed. Lines are kept by cdxj-indexer's
+    SortingWriter (bounded memory: it spills sorted runs to temporary files).
+
+    `add` runs on the WARC writer thread; `write_sorted` after that thread has stopped.
+    A file with a record that could not be indexed here is left to cdxj-indexer.
+    """
+
+    def __init__(self, warc_dir):
+        self.warc_dir = Path(warc_dir)
+        self._indexer = CDXJIndexer(None, [], dir_root=str(self.warc_dir))
+        self._loader = ArcWarcRecordLoader(verify_http=False)
+        self._lines = SortingWriter(None)
+        self.files: set[str] = set()
+        self.incomplete: set[str] = set()
+
+    def add(self, filename: str, offset: int, length: int, warc_headers: list[tuple[str, str]],
+            http_head: bytes | None, block_length: int) -> bool:
+        """Index one record: its file (name under warc_dir), where it lies, its WARC headers
+        (as written) and the HTTP head that opens its block. True when a line was made."""
+        self.files.add(filename)
+        try:
+            record = self._record(warc_headers, http_head, block_length)
+            if self._indexer.filter_record(record):
+                self._indexer.curr_filename = self._indexer._resolve_rel_path(str(self.warc_dir / filename))
+                self._indexer.process_index_entry(_At(offset, length), record, filename, self._lines)
+                return True
+        except Exception:
+            logger.exception("index line not made for a record of %s; the file is indexed at the end", filename)
+            self.incomplete.add(filename)
+        return False
+
+    def _record(self, warc_headers, http_head, block_length) -> ArcWarcRecord:
+        rec_headers = StatusAndHeaders("WARC/1.1", list(warc_headers), protocol="")
+        rec_type = rec_headers.get_header("WARC-Type")
+        uri = self._loader._ensure_target_uri_format(rec_headers)
+        http_headers = None
+        if http_head is not None:
+            http_headers = self._loader.load_http_headers(rec_type, uri, BytesIO(http_head), block_length)
+        content_type = rec_headers.get_header("Content-Type")
+        return ArcWarcRecord("warc", rec_type, rec_headers, BytesIO(b""), http_headers, content_type, block_length)
+
+    @property
+    def complete_files(self) -> set[str]:
+        return self.files - self.incomplete
+
+    def write_sorted(self, path: Path) -> None:
+        """The lines of the complete files, sorted and deduplicated as `cdxj-indexer -s` writes them."""
+        markers = {f'"filename": {json.dumps(name)}' for name in self.incomplete}
+        with open(path, "w", encoding="utf-8") as out:
+            self._lines.out = _Dropping(out, markers) if markers else out
+            self._lines.flush()
+
+
+class _Dropping:
+    """A text sink that leaves out the lines of files that will be indexed from disk instead."""
+
+    def __init__(self, out, markers: set[str]):
+        self.out, self.markers = out, markers
+
+    def write(self, line: str) -> None:
+        if not any(m in line for m in self.markers):
+            self.out.write(line)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+def update_index(out_dir, new_files, live: LiveIndex | None = None) -> Path:
     """Merge the index lines of new_files (names under DIR/warc) into DIR/index.cdxj.
 
-    Files found on disk that the index does not mention (a crawl that died
-    before it could update the index) are indexed too.
+    Lines of files `live` indexed as they were written come from it; files found on
+    disk that the index does not mention (a crawl that died before it could update the
+    index) and files `live` does not fully cover are indexed with cdxj-indexer.
     """
     out_dir = Path(out_dir)
     warc_dir = out_dir / "warc"
     index_path = out_dir / "index.cdxj"
-    if not index_path.exists():
-        return build_index(out_dir)
     known = set()
-    with open(index_path, encoding="utf-8") as fh:
-        for line in fh:
-            name = _filename(line)
-            if name:
-                known.add(name)
+    if index_path.exists():
+        with open(index_path, encoding="utf-8") as fh:
+            for line in fh:
+                name = _filename(line)
+                if name:
+                    known.add(name)
+    elif live is None:
+        return build_index(out_dir)
     new = {str(warc_dir / n) for n in new_files}
-    new |= {p for p in _warc_files(warc_dir) if os.path.relpath(p, warc_dir) not in known}
-    new = sorted(p for p in new if os.path.relpath(p, warc_dir) not in known)
+    new |= set(_warc_files(warc_dir))
+    new = {p for p in new if os.path.relpath(p, warc_dir) not in known}
+    from_live = {p for p in new if live is not None and os.path.relpath(p, warc_dir) in live.complete_files}
+    from_disk = sorted(new - from_live)
     if not new:
         return index_path
-    part = index_path.with_name(index_path.name + ".new")
+    parts = []
+    if from_disk:
+        part = index_path.with_name(index_path.name + ".new")
+        for path in _index_files(from_disk, part, warc_dir):
+            logger.warning("not indexed (damaged WARC; see `dca verify`): %s", path)
+        parts.append(part)
+    if from_live:
+        part = index_path.with_name(index_path.name + ".live")
+        live.write_sorted(part)
+        parts.append(part)
     tmp = index_path.with_name(index_path.name + ".tmp")
-    for path in _index_files(new, part, warc_dir):
-        logger.warning("not indexed (damaged WARC; see `dca verify`): %s", path)
-    with open(index_path, encoding="utf-8") as old, open(part, encoding="utf-8") as added, \
-            open(tmp, "w", encoding="utf-8") as out:
-        out.writelines(heapq.merge(old, added))
+    old = open(index_path, encoding="utf-8") if index_path.exists() else None
+    added = [open(p, encoding="utf-8") for p in parts]
+    try:
+        with open(tmp, "w", encoding="utf-8") as out:
+            out.writelines(heapq.merge(*([old] if old else []), *added))
+    finally:
+        for fh in added + ([old] if old else []):
+            fh.close()
     os.replace(tmp, index_path)
-    part.unlink()
+    for part in parts:
+        part.unlink()
     return index_path
