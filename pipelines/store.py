@@ -11,12 +11,15 @@ database rebuilt from the WARC files gets the same values as the crawl's.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
 import os
-from collections import Counter
+from collections import Counter, deque
+from concurrent.futures import Future
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,6 +27,7 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 
 from pipelines.schema import connect
+from pipelines.store_thread import StoreThread
 
 logger = logging.getLogger(__name__)
 
@@ -380,7 +384,14 @@ def _capture_signal():
 
 
 class StorePipeline:
-    """Scrapy item pipeline: captures (via the signal) and items into the Store."""
+    """Scrapy item pipeline: captures (via the signal) and items into the Store.
+
+    The Store lives on its own thread (pipelines/store_thread.py): the reactor only
+    queues captures and items, and SQLite writes run beside it. Items queued faster
+    than they are written make process_item wait (bounded memory). When the spider
+    closes, everything queued is written and the crawl row finished before the
+    thread stops; a write that failed during the crawl is raised there.
+    """
 
     SETTINGS_KEYS = (
         "BOT_NAME", "USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_DELAY",
@@ -396,7 +407,8 @@ class StorePipeline:
         self.crawler = crawler
         self.stats = crawler.stats
         self.batch = crawler.settings.getint("DCA_STORE_BATCH", 200)
-        self.store: Store | None = None
+        self.thread: StoreThread | None = None
+        self._queued: deque[Future] = deque()
         self._early_captures: list[dict] = []
         crawler.signals.connect(self.capture_written, signal=_capture_signal())
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -404,6 +416,10 @@ class StorePipeline:
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+    @property
+    def store(self) -> Store | None:
+        return self.thread.store if self.thread is not None else None
 
     def db_path(self) -> Path:
         settings = self.crawler.settings
@@ -420,41 +436,75 @@ class StorePipeline:
         return json.loads(to_json(out))
 
     def open_spider(self, spider=None):
-        self.store = Store(self.db_path())
-        self.store.begin_crawl(self.crawl_settings())
+        self.thread = StoreThread(functools.partial(Store, self.db_path()))
         profile = getattr(getattr(self.crawler, "spider", None), "profile", None)
-        if profile is not None:
-            self.store.ensure_site(profile.id, getattr(profile, "name", None), getattr(profile, "timezone", None))
-        for capture in self._early_captures:
-            self.store.add_capture(capture)
+        site = None if profile is None else (
+            profile.id, getattr(profile, "name", None), getattr(profile, "timezone", None))
+        self.thread.call(self._begin, self.store, self.crawl_settings(), site, self._early_captures)
         self._early_captures = []
 
     def capture_written(self, capture, **kwargs):
-        if self.store is None:
+        if self.thread is None:
             self._early_captures.append(capture)
             return
-        self.store.add_capture(capture)
-        if self.store.pending_captures >= self.batch:
-            self.flush()
+        self._queue(self._add_capture, capture)
 
     def process_item(self, item, spider=None):
-        self.store.add_item(item)
-        if self.store.pending_items >= self.batch:
-            self.flush()
+        self._queue(self._add_item, item)
+        if len(self._queued) > 2 * self.batch:
+            return self._wait_for_store(item)
         return item
 
-    def flush(self) -> None:
-        for key, n in self.store.flush().items():
-            self.stats.inc_value(f"store/{key}", n)
-
     def close_spider(self, spider=None):
-        if self.store is not None:
-            self.flush()
+        if self.thread is not None:
+            self._queue(self._flush)
 
     def spider_closed(self, spider=None, reason="finished"):
-        if self.store is None:
+        if self.thread is None:
             return
-        self.flush()
-        self.store.end_crawl(self.stats.get_stats(), status=reason)
-        self.store.close()
-        self.store = None
+        thread, self.thread = self.thread, None
+        try:
+            thread.call(self._finish, thread.store, reason)
+        finally:
+            thread.close()
+        thread.raise_errors()
+
+    # -- the reactor's side -----------------------------------------------------
+
+    def _queue(self, fn, *args) -> None:
+        self._queued.append(self.thread.submit(fn, *args))
+        while self._queued and self._queued[0].done():
+            self._queued.popleft()
+
+    async def _wait_for_store(self, item):
+        """Backpressure: let the store thread catch up before taking more items."""
+        await asyncio.wait([asyncio.wrap_future(f) for f in list(self._queued)[:self.batch]])
+        return item
+
+    # -- the store thread's side (stats take plain increments from any thread) ---
+
+    def _begin(self, store: Store, settings: dict, site, early_captures: list[dict]) -> None:
+        store.begin_crawl(settings)
+        if site is not None:
+            store.ensure_site(*site)
+        for capture in early_captures:
+            store.add_capture(capture)
+
+    def _add_capture(self, store: Store, capture: dict) -> None:
+        store.add_capture(capture)
+        if store.pending_captures >= self.batch:
+            self._flush(store)
+
+    def _add_item(self, store: Store, item) -> None:
+        store.add_item(item)
+        if store.pending_items >= self.batch:
+            self._flush(store)
+
+    def _flush(self, store: Store) -> None:
+        for key, n in store.flush().items():
+            self.stats.inc_value(f"store/{key}", n)
+
+    def _finish(self, store: Store, reason: str) -> None:
+        self._flush(store)
+        store.end_crawl(self.stats.get_stats(), status=reason)
+        store.close()
