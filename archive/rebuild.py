@@ -102,11 +102,12 @@ class _Stats:
 class _Entry:
     """One response/revisit record on its way through the decisions, in capture order."""
 
-    __slots__ = ("capture", "profile", "status", "content_type", "body", "html", "location", "future")
+    __slots__ = ("capture", "profile", "status", "content_type", "body", "html", "location", "future", "headers")
 
-    def __init__(self, capture, profile, status, content_type, body, html, location):
+    def __init__(self, capture, profile, status, content_type, body, html, location, headers=None):
         self.capture, self.profile, self.status = capture, profile, status
         self.content_type, self.body, self.html, self.location = content_type, body, html, location
+        self.headers = headers  # REST responses only: what the thread reads (X-WP-TotalPages)
         self.future = None
 
 
@@ -328,8 +329,9 @@ class Rebuilder:
         url = record.rec_headers.get_header("WARC-Target-URI")
         profile = profile or self._profile_for_url(url)
         body, location = None, None
+        rest = pages.is_rest_url(url)
         if record.rec_type == "response":
-            if pages.reaches_parser(status) and _maybe_html(content_type):
+            if pages.reaches_parser(status) and (rest or _maybe_html(content_type)):
                 body = _decoded(Record(record, record.raw_stream.read()))
             elif status and 300 <= status < 400 and http is not None:
                 location = http.get_header("Location")
@@ -339,41 +341,47 @@ class Rebuilder:
         capture = capture_of(record, name, offset, length)
         if not capture["warc_record_id"]:
             return None
+        headers = _header_values(http) if rest else None
         if record.rec_type == "response":
             self._remember(capture, content_type)
         else:
-            status, content_type, body = self._revisited(capture, status, content_type)
-        html = pages.reaches_parser(status) and body is not None and pages.is_html(content_type, body)
+            status, content_type, body, headers = self._revisited(capture, status, content_type, headers)
+        html = (not rest and pages.reaches_parser(status) and body is not None
+                and pages.is_html(content_type, body))
         return _Entry(capture, profile, status, content_type, body, html,
-                      urljoin(url, location) if location else None)
+                      urljoin(url, location) if location else None, headers)
 
     def _remember(self, capture: dict, content_type) -> None:
-        if not pages.reaches_parser(capture["status"]) or not _maybe_html(content_type):
+        if not pages.reaches_parser(capture["status"]):
+            return
+        if not (_maybe_html(content_type) or pages.is_rest_url(capture["url"])):
             return
         self.recent[capture["warc_record_id"]] = (capture["warc_file"], capture["warc_offset"],
                                                   capture["warc_length"])
         if len(self.recent) > RECENT:
             self.recent.popitem(last=False)
 
-    def _revisited(self, capture: dict, status, content_type):
-        """Status, content type and decoded body the spider saw for a revisit record."""
+    def _revisited(self, capture: dict, status, content_type, headers):
+        """Status, content type, decoded body and (REST) headers the spider saw for a revisit record."""
+        rest = headers is not None
         if status == 304 and capture.get("revisit_profile") == "server-not-modified":
             answered_from_archive = True
         else:
             answered_from_archive = False
-            if not pages.reaches_parser(status) or not _maybe_html(content_type):
-                return status, content_type, None
+            if not pages.reaches_parser(status) or not (rest or _maybe_html(content_type)):
+                return status, content_type, None, headers
         original = self._original(capture.get("refers_to"))
         if original is None:
             self.report.missing_originals += 1
             logger.warning("revisit %s of %s: its original %s is not in the archive",
                            capture["warc_record_id"], capture["url"], capture.get("refers_to"))
-            return status, content_type, None
+            return status, content_type, None, headers
         if answered_from_archive:  # the 304 reached the spider as the original 200
             status = original.http_headers.get_statuscode() if original.http_headers else status
             status = int(status) if status and str(status).isdigit() else None
             content_type = original.http_headers.get_header("Content-Type") if original.http_headers else None
-        return status, content_type, _decoded(original)
+            headers = _header_values(original.http_headers) if rest else None
+        return status, content_type, _decoded(original), headers
 
     def _original(self, record_id: str | None) -> Record | None:
         if not record_id:
@@ -422,16 +430,20 @@ class Rebuilder:
         url, status = entry.capture["url"], entry.status
         if entry.html:
             self.report.pages += 1
-        if url in self.tracker.awaiting or (pages.may_be_comment_page(url) and self.tracker.open):
+        rest = entry.headers is not None
+        if url in self.tracker.awaiting or ((rest or pages.may_be_comment_page(url)) and self.tracker.open):
             if entry.location and url in self.tracker.awaiting:
                 self.tracker.redirected(url, entry.location)
                 return
             if status is not None and not pages.reaches_parser(status) and pages.is_retried(status):
                 return  # a retry follows (or the thread stays open until the end)
             thread = self.tracker.claim(url)
+            if thread is not None and rest:
+                self._items(self.tracker.deliver_rest(thread, status, entry.body, entry.headers, entry.capture))
+                return
             if thread is not None:
                 record = await self._record(entry) if entry.html else None
-                self._item(self.tracker.deliver(thread, record, entry.capture))
+                self._items(self.tracker.deliver(thread, record, entry.capture))
                 return
         if not entry.html or pages.is_plain_listing(entry.profile, url):
             if entry.future is not None:
@@ -439,7 +451,11 @@ class Rebuilder:
             return
         record = await self._record(entry)
         if pages.is_article(record):
-            self._item(self.tracker.start(record, entry.capture))
+            self._items(self.tracker.start(record, entry.capture, getattr(entry.profile, "timezone", None)))
+
+    def _items(self, items) -> None:
+        for item in items:
+            self._item(item)
 
     def _item(self, item) -> None:
         if item is None:
@@ -505,6 +521,11 @@ def _decoded(record: Record) -> bytes:
         return decoded_payload(record)
     except Exception:
         return record.payload
+
+
+def _header_values(http_headers) -> dict[str, str]:
+    """A response's headers as the spider hands them to the thread (crawler/pages.py)."""
+    return pages.header_values(http_headers.headers if http_headers is not None else ())
 
 
 def _maybe_html(content_type: str | None) -> bool:

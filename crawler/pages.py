@@ -13,8 +13,10 @@ crawl made it. There is no second code path:
 - `extract_record(pool, ...)`: the page record through the extraction pool, or None
   when extraction raised (counted and logged; the WARC has the page);
 - `is_article(record)`: only article records start an item;
-- `ArticleThread`: an article and its comment pages (/comment-page-N/), fetched one
-  after another, merged into one item with `comment_captures`.
+- `ArticleThread`: an article, its comment pages (/comment-page-N/ or ?cpage=N) and
+  then, when the WordPress REST API is used, its REST post and comments pages,
+  fetched one after another and merged into one item with `comment_captures` and
+  `complete`.
 
 `CommentPageTracker` replays the threads in capture order for the rebuild: the
 spider knows which comment page a response answers from its request; the rebuild
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import logging
 
-from crawler.extract import merge_comment_pages
+from crawler.extract import merge_comment_pages, rest
 from crawler.extract.comments import comment_page_number
 
 logger = logging.getLogger(__name__)
@@ -57,6 +59,24 @@ def may_be_comment_page(url: str) -> bool:
     return comment_page_number(url) > 1
 
 
+def is_rest_url(url: str) -> bool:
+    return rest.is_rest_url(url)
+
+
+def header_values(pairs) -> dict[str, str]:
+    """Response headers as the REST parser reads them: name -> last value (Scrapy's Headers.get)."""
+    out: dict[str, str] = {}
+    for name, value in pairs:
+        out[name.lower()] = value
+    return out
+
+
+def uses_rest(record: dict | None) -> bool:
+    """Whether this article's thread can be read from the WordPress REST API (when it is enabled)."""
+    return bool(record and record.get("api_root") and record.get("post_id")
+                and record.get("comments_system") == "wordpress")
+
+
 def is_article(record: dict | None) -> bool:
     return record is not None and record.get("page_type") == "article"
 
@@ -73,45 +93,174 @@ async def extract_record(pool, url: str, body: bytes, content_type: str | None, 
         return None
 
 
-class ArticleThread:
-    """Collects the comment pages of one article until none is left, then merges them."""
+# A thread asks for at most this many REST comment pages (100 comments each).
+MAX_REST_PAGES = 1000
 
-    def __init__(self, first_record, capture):
+HTML, REST_POST, REST_COMMENTS = "html", "rest-post", "rest-comments"
+
+
+class ArticleThread:
+    """One article's thread: its comment pages, then its REST answers, then one item.
+
+    The thread asks for one URL at a time (`next_url`); each answer comes back
+    through `add` (an HTML comment page's record), `add_rest` (a REST response)
+    or `failed` (no usable answer). HTML comment pages are told apart by their
+    number, so `/comment-page-N/` and `?cpage=N` of one page are fetched once
+    and merged into one thread, in whatever order the pages link them.
+
+    After the HTML pages, when `rest_api` is on and the first record names the
+    API root and post id of a native WordPress thread, the REST post and every
+    page of `wp/v2/comments` (X-WP-TotalPages) are asked for; a failure there
+    ends the REST part and the item is made from the HTML alone.
+
+    The item's `complete` says the stored thread shows every comment: every HTML
+    comment page arrived, or every REST comments page did. Only a complete item
+    can mark comments deleted (pipelines/store.py).
+    """
+
+    def __init__(self, first_record, capture, *, rest_api: bool = False, timezone: str | None = None):
         self.records = [first_record]
         self.capture = capture
         self.comment_captures = comment_captures(first_record, capture)
-        self.visited = {first_record["url"], first_record.get("canonical_url")}
-        self.pending = []
-        self.awaited = None  # the comment page asked for last (rebuild bookkeeping)
+        self.canonical_url = first_record.get("canonical_url") or first_record.get("url")
+        self.timezone = timezone
+        self.pages_seen = {first_record.get("comment_page") or comment_page_number(first_record["url"])}
+        self.pending: list[str] = []
+        self.awaited = None        # the URL asked for last (the rebuild matches responses to it)
+        self.awaited_kind = None   # HTML, REST_POST or REST_COMMENTS
+        self.html_complete = True
+        self.rest_state = "wanted" if rest_api and uses_rest(first_record) else "off"
+        self.rest_post = None
+        self.rest_pages: list[dict] = []
+        self.rest_captures: dict[str, str] = {}
+        self.rest_total_pages = None
+        self._queue_pages(first_record)
 
-    def add(self, record, capture):
-        self.records.append(record)
-        self.comment_captures.update(comment_captures(record, capture))
-
-    def next_page(self, record):
-        for url in record.get("comment_pages", []) if record else ():
-            if url not in self.visited and url not in self.pending:
-                self.pending.append(url)
-        if not self.pending:
-            self.awaited = None
-            return None
-        url = self.pending.pop(0)
-        self.visited.add(url)
-        self.awaited = url
+    # -- what to ask for ---------------------------------------------------------
+    def next_url(self) -> str | None:
+        """The next URL to fetch for this thread, or None when the item is ready."""
+        url, kind = self._next()
+        self.awaited, self.awaited_kind = url, kind
         return url
 
-    def skip_to(self, url) -> None:
-        """The pages asked for before `url` failed without a response (e.g. refused): go on at `url`."""
-        while self.pending and self.pending[0] != url:
-            self.visited.add(self.pending.pop(0))
+    def _next(self):
         if self.pending:
-            self.pending.pop(0)
-        self.visited.add(url)
-        self.awaited = url
+            url = self.pending.pop(0)
+            self.pages_seen.add(comment_page_number(url))
+            return url, HTML
+        record = self.records[0]
+        if self.rest_state == "wanted":
+            self.rest_state = "asking"
+            return rest.post_url(record["api_root"], record["post_id"]), REST_POST
+        if self.rest_state == "asking":
+            page = len(self.rest_pages) + 1
+            if self.rest_pages and not self._more_rest_pages():
+                self.rest_state = "done"
+                return None, None
+            return rest.comments_url(record["api_root"], record["post_id"], page), REST_COMMENTS
+        return None, None
+
+    def _more_rest_pages(self) -> bool:
+        have = len(self.rest_pages)
+        if have >= MAX_REST_PAGES:
+            return False
+        if self.rest_total_pages is not None:
+            return have < self.rest_total_pages
+        # No X-WP-TotalPages: a full page may have a successor.
+        return len(self.rest_pages[-1]["comments"]) >= rest.PER_PAGE
+
+    def could_ask(self, url: str) -> bool:
+        """Whether the thread would ask for `url` once what it awaits now is given up."""
+        if url in self.pending:
+            return True
+        record = self.records[0]
+        return (self.rest_state == "wanted" and self.awaited_kind == HTML
+                and url == rest.post_url(record["api_root"], record["post_id"]))
+
+    def skip_to(self, url: str) -> None:
+        """What the thread awaited, and what it would have asked before `url`, failed without a response."""
+        self.failed()
+        skipped = self.pending[:self.pending.index(url)] if url in self.pending else list(self.pending)
+        if skipped:
+            self.html_complete = False
+        del self.pending[:len(skipped) + (url in self.pending)]
+        if comment_page_number(url) > 1 and not is_rest_url(url):
+            self.pages_seen.add(comment_page_number(url))
+            self.awaited, self.awaited_kind = url, HTML
+        else:
+            self.rest_state = "asking"
+            self.awaited, self.awaited_kind = url, REST_POST
+
+    # -- answers ------------------------------------------------------------------
+    def add(self, record, capture) -> None:
+        """The awaited HTML comment page's record (None: the page failed or was no HTML)."""
+        if record is None:
+            self.html_complete = False
+            return
+        self.records.append(record)
+        self.comment_captures.update(comment_captures(record, capture))
+        self._queue_pages(record)
+
+    def add_rest(self, body: bytes, headers: dict, capture) -> str | None:
+        """The awaited REST response (2xx). Returns why it ends the REST part, or None when it was good."""
+        if self.awaited_kind == REST_POST:
+            post = rest.parse_post(body, self.timezone)
+            if post is None:
+                return self._rest_failed("not a WordPress post object")
+            self.rest_post = post
+            return None
+        page = rest.parse_comments_page(body, headers, self.timezone)
+        if page is None:
+            return self._rest_failed("not a JSON list of comments")
+        self.rest_pages.append(page)
+        if len(self.rest_pages) == 1:
+            self.rest_total_pages = page.get("total_pages")
+        if capture:
+            for comment in page["comments"]:
+                self.rest_captures.setdefault(comment["id"], capture["warc_record_id"])
+        return None
+
+    def failed(self) -> None:
+        """What the thread awaited brought no usable answer (an error status, no response)."""
+        if self.awaited_kind == HTML:
+            self.html_complete = False
+        elif self.awaited_kind in (REST_POST, REST_COMMENTS):
+            self._rest_failed("no answer")
+
+    def _rest_failed(self, reason: str) -> str:
+        self.rest_state = "failed"
+        return reason
+
+    def _queue_pages(self, record) -> None:
+        for url in record.get("comment_pages", []) if record else ():
+            number = comment_page_number(url)
+            if number not in self.pages_seen and all(comment_page_number(u) != number for u in self.pending):
+                self.pending.append(url)
+
+    # -- the item -------------------------------------------------------------------
+    @property
+    def rest_complete(self) -> bool:
+        return self.rest_state == "done"
+
+    def abandon(self) -> None:
+        """The archive ended (or the article was fetched again) while the thread waited: give up the rest."""
+        if self.awaited is not None:
+            self.failed()
+        if self.pending:
+            self.html_complete = False
+            self.pending = []
+        if self.rest_state in ("wanted", "asking"):
+            self.rest_state = "failed"
+        self.awaited = self.awaited_kind = None
 
     def item(self):
         record = merge_comment_pages(self.records) if len(self.records) > 1 else self.records[0]
-        return {"record": record, "capture": self.capture, "comment_captures": self.comment_captures}
+        captures = dict(self.comment_captures)
+        if self.rest_complete:
+            record = rest.apply_rest(record, self.rest_post, self.rest_pages, complete=True)
+            captures.update(self.rest_captures)
+        return {"record": record, "capture": self.capture, "comment_captures": captures,
+                "complete": self.html_complete or self.rest_complete}
 
 
 def comment_captures(record, capture):
@@ -121,23 +270,29 @@ def comment_captures(record, capture):
 
 
 class CommentPageTracker:
-    """The spider's comment-page threads, replayed over responses in capture order.
+    """The spider's threads, replayed over responses in capture order.
 
     `claim(url)` returns the thread that asked for this URL (then `deliver` the
-    page's record, or None when it failed); otherwise the response is a page of
-    its own and an article record `start`s a thread. Each call returns the
-    finished item or None. `finish()` returns the threads still waiting when the
-    archive ends (their missing pages were never captured).
+    page's record, or None when it failed, or `deliver_rest` a REST response);
+    otherwise the response is a page of its own and an article record `start`s a
+    thread. Each call returns the items finished by it. `finish()` returns the
+    threads still waiting when the archive ends (their missing pages were never
+    captured).
     """
 
-    def __init__(self):
+    def __init__(self, rest_api: bool = True):
+        self.rest_api = rest_api
         self.awaiting: dict[str, list[ArticleThread]] = {}
         self.open: list[ArticleThread] = []
 
-    def start(self, record, capture):
-        thread = ArticleThread(record, capture)
+    def start(self, record, capture, timezone: str | None = None) -> list[dict]:
+        # A thread of the same article still waiting for a response that never
+        # came (a request that failed without one) is over: the crawl moved on.
+        stale = [t for t in self.open if t.canonical_url == record.get("canonical_url")]
+        items = [self._close(thread) for thread in stale]
+        thread = ArticleThread(record, capture, rest_api=self.rest_api, timezone=timezone)
         self.open.append(thread)
-        return self._advance(thread, record)
+        return items + self._advance(thread)
 
     def claim(self, url: str) -> ArticleThread | None:
         threads = self.awaiting.get(url)
@@ -146,40 +301,57 @@ class CommentPageTracker:
             if not threads:
                 del self.awaiting[url]
             return thread
-        if may_be_comment_page(url):
-            # A page asked for after one that failed without any response.
+        if may_be_comment_page(url) or is_rest_url(url):
+            # Asked for after a request that failed without any response.
             for thread in self.open:
-                if url in thread.pending:
+                if thread.could_ask(url):
                     self._forget(thread)
                     thread.skip_to(url)
                     return thread
         return None
 
     def redirected(self, url: str, location: str) -> None:
-        """A comment page answered with a redirect: the thread waits for its target."""
+        """A thread's URL answered with a redirect: the thread waits for its target."""
         threads = self.awaiting.pop(url, None)
         if threads:
             for thread in threads:
                 thread.awaited = location
             self.awaiting.setdefault(location, []).extend(threads)
 
-    def deliver(self, thread: ArticleThread, record, capture):
-        if record is not None:
+    def deliver(self, thread: ArticleThread, record, capture) -> list[dict]:
+        """An HTML comment page's record (None: it failed)."""
+        if thread.awaited_kind == HTML:
             thread.add(record, capture)
-        return self._advance(thread, record)
+        else:
+            thread.failed()
+        return self._advance(thread)
+
+    def deliver_rest(self, thread: ArticleThread, status, body, headers, capture) -> list[dict]:
+        """A REST response: a 2xx body is parsed; anything else ends the REST part."""
+        if thread.awaited_kind in (REST_POST, REST_COMMENTS) and reaches_parser(status) and body is not None:
+            thread.add_rest(body, headers, capture)
+        else:
+            thread.failed()
+        return self._advance(thread)
 
     def finish(self) -> list[dict]:
-        items = [thread.item() for thread in self.open]
+        items = [self._close(thread) for thread in list(self.open)]
         self.open, self.awaiting = [], {}
         return items
 
-    def _advance(self, thread, record):
-        url = thread.next_page(record)
+    def _close(self, thread) -> dict:
+        self._forget(thread)
+        self.open.remove(thread)
+        thread.abandon()
+        return thread.item()
+
+    def _advance(self, thread) -> list[dict]:
+        url = thread.next_url()
         if url is None:
             self.open.remove(thread)
-            return thread.item()
+            return [thread.item()]
         self.awaiting.setdefault(url, []).append(thread)
-        return None
+        return []
 
     def _forget(self, thread) -> None:
         threads = self.awaiting.get(thread.awaited)

@@ -79,6 +79,14 @@ DCA_EXTRACT_WORKERS = max(1, min(4, (os.cpu_count() or 2) - 1))
 DCA_SITE = ""
 # Page requisites (CSS, images, scripts) of article pages are archived for replay.
 DCA_FETCH_REQUISITES = True
+# Comment threads of WordPress articles are also read from the REST API
+# (wp/v2/posts/ID and every page of wp/v2/comments?post=ID), its most trusted
+# source; the answers are archived like any response. 0 keeps to the HTML pages.
+DCA_REST_API = True
+# Articles published less than this many days ago are fetched again on every run
+# (new comments arrive mostly in the first days); older unchanged ones may be
+# skipped by incremental crawls (crawler/incremental.py reads this).
+DCA_REFETCH_DAYS = 7
 
 EXTENSIONS = {
     "crawler.extensions.ProgressLine": 500,

@@ -54,6 +54,9 @@ TABLES: dict[str, dict] = {
             "comment_count": "comments extracted (all comment pages)",
             "declared_comment_count": "the count the page declares ('12 thoughts on ...'), if any",
             "pingback_count": "pingbacks and trackbacks seen (not stored as comments)",
+            "post_id": "the WordPress post id (body class postid-N, the ?p=N shortlink)",
+            "comments_system": "where the comments live: wordpress (native), disqus, or another script-loaded system",
+            "comments_thread_id": "a script-loaded system's thread identifier (e.g. Disqus); its comments are not captured",
             "content_hash": "sha256 of title and body text; a change makes a new article_versions row",
             "first_seen": "WARC-Date of the first capture", "last_seen": "WARC-Date of the newest capture",
             "capture_id": CAPTURE,
@@ -91,8 +94,10 @@ TABLES: dict[str, dict] = {
             "depth": "1 for top level, 2 for a reply, ...", "position": "order in the thread",
             "first_seen": "WARC-Date of the first capture showing it",
             "last_seen": "WARC-Date of the newest capture showing it",
-            "deleted_at": "WARC-Date of the first capture of its article that no longer showed it",
-            "capture_id": "the captures row of the comment page it was read from",
+            "deleted_at": "WARC-Date of the first complete capture of its article that no longer showed it",
+            "capture_id": "the captures row it was read from (the REST comments page, else the HTML comment page)",
+            "by_post_author": "1 when the article's author wrote it (WordPress's bypostauthor)",
+            "deleted_capture_id": "the captures row (article page) of the complete capture that showed it gone",
         },
     },
     "comment_versions": {
@@ -102,6 +107,14 @@ TABLES: dict[str, dict] = {
                     "posted_at": "posted date in this version", "text": "text in this version",
                     "deleted_at": "set when this version records a deletion",
                     "seen_at": "WARC-Date of the capture that showed this version (or the deletion)"},
+    },
+    "comment_counts": {
+        "description": "An article's thread size at each capture: one row per article and crawl that stored it.",
+        "columns": {"article_id": ARTICLE, "capture_id": CAPTURE + " (the article page)",
+                    "seen_at": "WARC-Date of that capture", "comment_count": "comments stored from this capture",
+                    "declared_comment_count": "the count the page declared then",
+                    "pingback_count": "pingbacks and trackbacks seen then",
+                    "complete": "1 when every comment page (or every REST page) of the thread arrived"},
     },
     "links": {
         "description": "Promo links taken out of article bodies ('MORE: ...', 'Related: ...').",
@@ -117,6 +130,12 @@ TABLES: dict[str, dict] = {
     "comment_threads": {
         "description": "Comments in thread order with their article's title and the author they replied to.",
         "columns": {"article_title": "title of the article", "parent_author": "author of the comment replied to"},
+    },
+    "comment_count_history": {
+        "description": "Every article's comment count over time, one row per capture, oldest first.",
+        "columns": {"change": "comments gained (or lost) since the previous capture",
+                    "complete": "1 when the whole thread was captured",
+                    "warc_file": "WARC file of the article page", "warc_offset": "its offset there"},
     },
     "image_credits": {
         "description": "Image credits by frequency, per site.",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 TABLES = [
     """CREATE TABLE IF NOT EXISTS crawls (
@@ -63,6 +63,9 @@ TABLES = [
         comment_count INTEGER,
         declared_comment_count INTEGER,
         pingback_count INTEGER,
+        post_id TEXT,
+        comments_system TEXT,
+        comments_thread_id TEXT,
         content_hash TEXT,
         first_seen TEXT,
         last_seen TEXT,
@@ -120,6 +123,8 @@ TABLES = [
         last_seen TEXT,
         deleted_at TEXT,
         capture_id INTEGER REFERENCES captures(id),
+        by_post_author INTEGER,
+        deleted_capture_id INTEGER REFERENCES captures(id),
         UNIQUE (site, host, comment_id)
     )""",
     """CREATE TABLE IF NOT EXISTS links (
@@ -144,6 +149,19 @@ TABLES = [
         deleted_at TEXT,
         seen_at TEXT
     )""",
+    # One row per stored item (an article's thread as one crawl saw it), so a
+    # thread's size over time is one query (view comment_count_history).
+    """CREATE TABLE IF NOT EXISTS comment_counts (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        capture_id INTEGER REFERENCES captures(id),
+        seen_at TEXT,
+        comment_count INTEGER,
+        declared_comment_count INTEGER,
+        pingback_count INTEGER,
+        complete INTEGER NOT NULL DEFAULT 1,
+        UNIQUE (article_id, capture_id)
+    )""",
 ]
 
 _COMMENT_VERSION_COLUMNS = "comment_row_id, capture_id, author, author_url, posted_at, text, deleted_at, seen_at"
@@ -157,11 +175,16 @@ COMMENT_VERSION_TRIGGERS = [
     WHEN old.text IS NOT new.text OR old.author IS NOT new.author OR old.author_url IS NOT new.author_url
         OR old.posted_at IS NOT new.posted_at OR old.deleted_at IS NOT new.deleted_at BEGIN
         INSERT INTO comment_versions ({_COMMENT_VERSION_COLUMNS}) VALUES
-        (new.id, new.capture_id, new.author, new.author_url, new.posted_at, new.text, new.deleted_at,
+        (new.id,
+         CASE WHEN old.deleted_at IS NULL AND new.deleted_at IS NOT NULL
+              THEN coalesce(new.deleted_capture_id, new.capture_id) ELSE new.capture_id END,
+         new.author, new.author_url, new.posted_at, new.text, new.deleted_at,
          CASE WHEN old.deleted_at IS NULL AND new.deleted_at IS NOT NULL THEN new.deleted_at
               ELSE new.last_seen END);
     END""",
 ]
+# Triggers whose body changed since an older schema version: dropped and made again.
+REPLACED_TRIGGERS = {3: ["comments_version_update"]}
 
 INDEXES = [
     "CREATE UNIQUE INDEX IF NOT EXISTS authors_name_url ON authors (name, coalesce(url, ''))",
@@ -184,6 +207,9 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS comment_versions_comment_row_id ON comment_versions (comment_row_id)",
     "CREATE INDEX IF NOT EXISTS comment_versions_capture_id ON comment_versions (capture_id)",
     "CREATE INDEX IF NOT EXISTS authors_name ON authors (name)",
+    "CREATE INDEX IF NOT EXISTS comments_deleted_capture_id ON comments (deleted_capture_id)",
+    "CREATE INDEX IF NOT EXISTS comment_counts_article_id ON comment_counts (article_id, seen_at)",
+    "CREATE INDEX IF NOT EXISTS comment_counts_capture_id ON comment_counts (capture_id)",
 ]
 
 VIEWS = [
@@ -244,10 +270,39 @@ VIEWS.append(
     GROUP BY a.site, i.credit
     ORDER BY images DESC, a.site, i.credit""")
 
+VIEWS.append(
+    """CREATE VIEW IF NOT EXISTS comment_count_history AS
+    SELECT
+        a.id AS article_id,
+        a.title,
+        a.site,
+        a.canonical_url,
+        n.seen_at,
+        n.comment_count,
+        n.comment_count - lag(n.comment_count) OVER (
+            PARTITION BY n.article_id ORDER BY n.seen_at) AS change,
+        n.declared_comment_count,
+        n.pingback_count,
+        n.complete,
+        c.warc_file,
+        c.warc_offset
+    FROM comment_counts n
+    JOIN articles a ON a.id = n.article_id
+    LEFT JOIN captures c ON c.id = n.capture_id
+    ORDER BY a.id, n.seen_at""")
+
+# Columns added after a table was first created: (table, column, declaration).
+# ensure_schema adds the missing ones to an older database.
 ADDED_COLUMNS = [
     ("captures", "etag", "TEXT"),
     ("captures", "last_modified", "TEXT"),
     ("captures", "refers_to", "TEXT"),
+    # schema 3 (issue 3: comment threads across sources and crawls)
+    ("articles", "post_id", "TEXT"),
+    ("articles", "comments_system", "TEXT"),
+    ("articles", "comments_thread_id", "TEXT"),
+    ("comments", "by_post_author", "INTEGER"),
+    ("comments", "deleted_capture_id", "INTEGER REFERENCES captures(id)"),
 ]
 
 FTS = {"articles": ["title", "body_text"], "comments": ["text", "author"]}
@@ -281,6 +336,11 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         for table, column, decl in ADDED_COLUMNS:
             if column not in {r[1] for r in db.execute(f"PRAGMA table_info({table})")}:
                 db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        for since, names in REPLACED_TRIGGERS.items():
+            if version < since:
+                for name in names:
+                    db.execute(f"DROP TRIGGER IF EXISTS {name}")
         for sql in INDEXES + VIEWS + COMMENT_VERSION_TRIGGERS:
             db.execute(sql)
         if not had_comment_versions:  # a database from before comment versions: its comments' first versions

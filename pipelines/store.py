@@ -39,17 +39,21 @@ CAPTURE_COLUMNS = (
 ARTICLE_FIELDS = (
     "url", "title", "subtitle", "section", "body_text", "body_html", "published_at",
     "modified_at", "language", "comment_count", "declared_comment_count",
-    "pingback_count",
+    "pingback_count", "post_id", "comments_system", "comments_thread_id",
 )
 COMMENT_COLUMNS = (
     "site", "host", "article_id", "comment_id", "parent_comment_id", "author",
     "author_url", "posted_at", "text", "depth", "position", "first_seen",
-    "last_seen", "deleted_at", "capture_id",
+    "last_seen", "deleted_at", "capture_id", "by_post_author", "deleted_capture_id",
 )
 # Columns a newer capture of a comment overwrites (an older one only widens first_seen).
 COMMENT_CURRENT = (
     "article_id", "parent_comment_id", "author", "author_url", "posted_at", "text",
-    "depth", "position", "deleted_at", "capture_id",
+    "depth", "position", "deleted_at", "capture_id", "by_post_author", "deleted_capture_id",
+)
+COUNT_COLUMNS = (
+    "article_id", "capture_id", "seen_at", "comment_count", "declared_comment_count",
+    "pingback_count", "complete",
 )
 GENERIC_SITE = "wordpress"
 SQL_CHUNK = 500
@@ -254,8 +258,10 @@ class Store:
             cid: ids.get(rid) for cid, rid in (item.get("comment_captures") or {}).items()
         }
         n = self._upsert_comments(article_id, record, comment_ids, capture_id, seen)
-        if current:
-            self._mark_deleted_comments(article_id, seen)
+        complete = is_complete(item)
+        if current and complete:
+            self._mark_deleted_comments(article_id, seen, capture_id)
+        self._add_comment_count(article_id, record, capture_id, seen, complete)
         return Counter(articles=1, comments=n)
 
     def _upsert_site(self, site_id, name=None, timezone=None) -> None:
@@ -362,19 +368,36 @@ class Store:
              None if c.get("parent_id") is None else str(c["parent_id"]),
              c.get("author"), c.get("author_url"), c.get("posted_at"), c.get("text"),
              c.get("depth"), pos, seen, seen, None,
-             comment_capture_ids.get(str(c["id"])) or capture_id)
+             comment_capture_ids.get(str(c["id"])) or capture_id,
+             None if c.get("by_post_author") is None else int(bool(c["by_post_author"])), None)
             for pos, c in enumerate(record.get("comments") or [])
         ]
         self.db.conn.executemany(COMMENT_UPSERT, rows)
         return len(rows)
 
-    def _mark_deleted_comments(self, article_id: int, seen: str) -> None:
-        """Comments of this article that the newest capture no longer shows."""
+    def _mark_deleted_comments(self, article_id: int, seen: str, capture_id) -> None:
+        """Comments of this article that the newest complete capture no longer shows."""
         self.db.execute(
-            "UPDATE comments SET deleted_at = ? WHERE article_id = ? "
+            "UPDATE comments SET deleted_at = ?, deleted_capture_id = ? WHERE article_id = ? "
             "AND deleted_at IS NULL AND last_seen < ?",
-            [seen, article_id, seen],
+            [seen, capture_id, article_id, seen],
         )
+
+    def _add_comment_count(self, article_id: int, record: dict, capture_id, seen: str,
+                           complete: bool) -> None:
+        """The thread's size as this item saw it (one row per article and capture)."""
+        values = (article_id, capture_id, seen, record.get("comment_count"),
+                  record.get("declared_comment_count"), record.get("pingback_count"), int(complete))
+        self.db.execute(_insert_sql("comment_counts", COUNT_COLUMNS, "OR REPLACE"), values)
+
+
+def is_complete(item: dict) -> bool:
+    """Whether every page of the item's thread arrived (items that do not say are taken as complete).
+
+    The spider and rebuild always say (crawler/pages.py ArticleThread); only a
+    complete thread can show that a comment is gone.
+    """
+    return bool(item.get("complete", True))
 
 
 def _capture_signal():

@@ -74,7 +74,7 @@ def test_sql_refuses_every_kind_of_write(db, tmp_path):
     assert not target.exists()
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == before
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
     # reading still works, pragmas that only report included
     assert dca("sql", "PRAGMA table_info(articles)", "--db", db).exit_code == 0
     assert dca("sql", "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'drone'", "--db", db).exit_code == 0

@@ -39,6 +39,7 @@ class WordPressSpider(scrapy.Spider):
         spider.profile = get_profile(site_id) if site_id else profile_for_url(spider.root)
         spider.pool = ExtractionPool(crawler.settings.get("DCA_EXTRACTOR"), crawler.settings.getint("DCA_EXTRACT_WORKERS"))
         spider.fetch_requisites = crawler.settings.getbool("DCA_FETCH_REQUISITES", True)
+        spider.rest_api = crawler.settings.getbool("DCA_REST_API", True)
         crawler.signals.connect(spider.pool.close, signal=signals.spider_closed)
         return spider
 
@@ -87,38 +88,64 @@ class WordPressSpider(scrapy.Spider):
         """Home, category, tag, author and paged listings: followed for links, never stored."""
         return pages.is_plain_listing(self.profile, url)
 
-    # Articles and their comment pages -------------------------------------
+    # Articles, their comment pages and REST answers (crawler/pages.py) -----
 
     def start_article(self, response, record):
-        thread = pages.ArticleThread(record, response.meta.get("capture"))
-        yield from self.next_comment_page(thread, record)
+        thread = pages.ArticleThread(record, response.meta.get("capture"), rest_api=self.rest_api,
+                                     timezone=getattr(self.profile, "timezone", None))
+        yield from self.next_thread_request(thread)
 
     async def parse_comment_page(self, response):
         thread = response.meta["thread"]
         record = await self.extract_record(response) if _is_html(response) else None
-        if record is not None:
-            thread.add(record, response.meta.get("capture"))
-            if self.fetch_requisites:
-                for request in self.requisite_requests(Selector(response=response), response.url):
-                    yield request
-        for request in self.next_comment_page(thread, record):
+        thread.add(record, response.meta.get("capture"))
+        if record is not None and self.fetch_requisites:
+            for request in self.requisite_requests(Selector(response=response), response.url):
+                yield request
+        for request in self.next_thread_request(thread):
             yield request
 
     def comment_page_failed(self, failure):
         thread = failure.request.meta["thread"]
+        thread.failed()
         self.crawler.stats.inc_value("comments/page_failed")
         self.logger.warning("comment page failed: %s (%s)", failure.request.url, failure.value)
-        yield from self.next_comment_page(thread, None)
+        yield from self.next_thread_request(thread)
 
-    def next_comment_page(self, thread, record):
-        url = thread.next_page(record)
-        if url:
-            yield scrapy.Request(
-                url, callback=self.parse_comment_page, errback=self.comment_page_failed,
-                meta={"thread": thread}, dont_filter=True,
-            )
+    def parse_rest(self, response):
+        thread = response.meta["thread"]
+        reason = thread.add_rest(response.body, _header_values(response), response.meta.get("capture"))
+        if reason:
+            self.rest_failed(response.url, reason)
         else:
-            yield thread.item()
+            self.crawler.stats.inc_value("comments/rest_responses")
+        yield from self.next_thread_request(thread)
+
+    def rest_request_failed(self, failure):
+        """A REST answer that is no 2xx (401, 404, ...) or none at all: the item is made from the HTML."""
+        thread = failure.request.meta["thread"]
+        thread.failed()
+        response = getattr(failure.value, "response", None)
+        reason = f"HTTP {response.status}" if response is not None else repr(failure.value)
+        self.rest_failed(failure.request.url, reason)
+        yield from self.next_thread_request(thread)
+
+    def rest_failed(self, url, reason):
+        self.crawler.stats.inc_value("comments/rest_failed")
+        self.logger.warning("REST API not used for this thread: %s (%s); comments come from the HTML", url, reason)
+
+    def next_thread_request(self, thread):
+        url = thread.next_url()
+        if url is None:
+            item = thread.item()
+            self.crawler.stats.inc_value(f"comments/threads/{'complete' if item['complete'] else 'incomplete'}")
+            yield item
+        elif thread.awaited_kind == pages.HTML:
+            yield scrapy.Request(url, callback=self.parse_comment_page, errback=self.comment_page_failed,
+                                 meta={"thread": thread}, dont_filter=True)
+        else:
+            yield scrapy.Request(url, callback=self.parse_rest, errback=self.rest_request_failed,
+                                 meta={"thread": thread}, dont_filter=True)
 
     # Requisites -------------------------------------------------------------
 
@@ -144,3 +171,8 @@ class WordPressSpider(scrapy.Spider):
 def _is_html(response) -> bool:
     content_type = response.headers.get("Content-Type", b"").decode("latin-1")
     return pages.is_html(content_type, response.body)
+
+
+def _header_values(response) -> dict[str, str]:
+    return pages.header_values((name.decode("latin-1"), values[-1].decode("latin-1"))
+                               for name, values in response.headers.items() if values)
