@@ -138,3 +138,215 @@ def test_comment_page_urls():
     assert comments.comment_page_number(PERMALINK) == 1
     assert comments.strip_comment_page(PERMALINK + "comment-page-3/#comments") == PERMALINK
     assert comments.strip_comment_page("http://x.example/?p=5&cpage=2") == "http://x.example/?p=5"
+
+
+# -- more markup variants (issue 3), each small and invented ------------------------------
+import logging  # noqa: E402
+
+import pytest  # noqa: E402
+
+from crawler.extract import comment_systems, extract_page  # noqa: E402
+
+BERLIN = "Europe/Berlin"
+
+
+def run_lang(html, tz=NY, languages=None, url=PERMALINK):
+    doc = parse_html(html)
+    found, pings = comments.extract(doc, LAYOUT, url, tz, languages)
+    return found, pings, comments.declared_count(doc, LAYOUT, url, (url,))
+
+
+UL_DIV_BODY_A_FN = """<div id="comments"><h2 class="comments-title">Comments (2)</h2><ul class="comment-list">
+ <li id="comment-41" class="comment byuser comment-author-ed bypostauthor depth-1 parent">
+  <div id="div-comment-41" class="comment-body"><div class="comment-author vcard">
+   <a class="url fn" href="http://ed.example/" rel="external nofollow">Ed Itor</a> <span class="says">says:</span></div>
+   <div class="comment-metadata"><a href="#comment-41"><time datetime="2021-05-06T07:08:00+00:00">May 6</time></a></div>
+   <div class="comment-content"><p>From the author.</p></div></div>
+  <ul class="children"><li id="comment-42" class="comment depth-2"><div id="div-comment-42" class="comment-body">
+   <div class="comment-author vcard"><span class="fn">Kay</span></div>
+   <div class="comment-metadata"><a href="#comment-42">May 7, 2021 at 9:15 am</a></div>
+   <div class="comment-content"><p>Thanks.</p></div></div></li></ul>
+ </li></ul></div>"""
+
+
+def test_ul_list_div_body_anchor_fn_and_bypostauthor():
+    found, pings, declared = run_lang(UL_DIV_BODY_A_FN)
+    assert [(c["id"], c["parent_id"], c["author"], c["author_url"], c["by_post_author"]) for c in found] == [
+        ("41", None, "Ed Itor", "http://ed.example/", True), ("42", "41", "Kay", None, False)]
+    assert found[0]["posted_at"] == "2021-05-06T07:08:00+00:00"
+    assert found[1]["posted_at"] == "2021-05-07T09:15:00-04:00"
+    assert declared == 2 and pings == 0
+
+
+WORDPRESS_COM_NO_FN = """<h3 id="comments">3 Comments</h3><ol class="commentlist">
+ <li class="comment byuser comment-author-gus even depth-1 highlander-comment" id="comment-901">
+  <cite class="comment-author"><img class="avatar" src="/a.png" alt=""> <a href="http://gus.example" class="url">Gus</a></cite>
+  <small class="commentmetadata"><a href="#comment-901" title="">May 6, 2021 at 7:08 am</a></small>
+  <div class="contenttext"><p>Top line.<br>Second line.</p>
+   <p id="comment-like-901" class="comment-likes"><a class="comment-like-link">Like</a> <span class="comment-like-feedback">Liked by 3 people</span></p></div></li>
+ <ul class="children"><li class="comment depth-2" id="comment-902"><cite class="comment-author">Ina</cite>
+  <small class="commentmetadata"><a href="#comment-902">Jun 20th at 2:41 am</a></small>
+  <div class="contenttext"><p>A reply.</p></div></li></ul>
+ <li class="comment depth-1" id="comment-903"><div class="contenttext"><p>Nameless, dateless.</p></div></li>
+</ol><p class="nocomments">Comments are closed.</p>"""
+
+
+def test_wordpress_com_theme_without_fn_and_bad_input_kept_with_reasons(caplog):
+    with caplog.at_level(logging.WARNING, logger="crawler.extract.comments"):
+        found, _, declared = run_lang(WORDPRESS_COM_NO_FN)
+    assert [(c["id"], c["parent_id"], c["depth"], c["author"]) for c in found] == [
+        ("901", None, 1, "Gus"), ("902", "901", 2, "Ina"), ("903", None, 1, None)]
+    assert found[0]["author_url"] == "http://gus.example" and found[0]["text"] == "Top line. Second line."
+    assert found[0]["posted_at"] == "2021-05-06T07:08:00-04:00"
+    # a date with no year cannot be placed without guessing: null, with the reason logged
+    assert found[1]["posted_at"] is None and found[2]["posted_at"] is None and found[2]["text"] == "Nameless, dateless."
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("comment 902 kept with nulls: unreadable date 'Jun 20th at 2:41 am'" in m for m in messages)
+    assert any("comment 903 kept with nulls: no author, no date" in m for m in messages)
+    assert declared == 3
+
+
+GERMAN = """<div id="comments" class="comments-area"><h2 class="comments-title">5 Ergänzungen</h2><ol class="comment-list">
+ <li id="comment-7" class="comment depth-1"><article class="comment-body"><footer class="comment-meta">
+  <div class="comment-author vcard"><b class="fn">Anna</b> <span class="says">sagt:</span></div>
+  <div class="comment-metadata"><a href="#comment-7">Do 1 Aug 2019 / 01:15</a></div></footer>
+  <div class="comment-content"><p>Stimmt.</p></div></article></li>
+ <li id="comment-8" class="comment depth-1"><article class="comment-body"><footer class="comment-meta">
+  <div class="comment-author vcard"><b class="fn">Bert</b> <span class="says">sagt:</span></div>
+  <div class="comment-metadata"><a href="#comment-8"><time datetime="23. Juni 2016 um 17:21">23. Juni 2016 um 17:21</time></a></div></footer>
+  <div class="comment-content"><p>Nein.</p></div></article></li></ol></div>"""
+
+
+def test_text_dates_in_german():
+    found, _, declared = run_lang(GERMAN, BERLIN, ["de"])
+    assert [(c["author"], c["posted_at"]) for c in found] == [
+        ("Anna", "2019-08-01T01:15:00+02:00"), ("Bert", "2016-06-23T17:21:00+02:00")]
+    assert declared == 5  # the site's claim, beside the 2 on the page
+
+
+LEGACY_BARE_P_AND_MOVED_FORM = """<div id="comments"><div id="respond-top"></div><h3>Join the Discussion</h3><h3>2 Comments</h3>
+<ol class="commentlist">
+ <li class="comment depth-1" id="li-comment-51"><div id="comment-51">
+  <div class="comment-author vcard"><cite class="fn">Lou</cite> <span class="says">says:</span></div>
+  <div class="comment-meta commentmetadata"><a href="#comment-51">December 20, 2016 at 12:37 pm</a></div>
+  <p>Bare one.</p><p>Bare two.</p><div class="reply"><a class="comment-reply-link">Reply</a></div></div>
+  <div id="respond" class="comment-respond"><h3 id="reply-title">Reply to Lou</h3>
+   <form id="commentform"><p class="comment-notes">Your email address will not be published.</p>
+   <p class="comment-form-comment"><textarea></textarea></p></form></div>
+  <ul class="children"><li class="comment depth-2" id="li-comment-52"><div id="comment-52">
+   <div class="comment-author vcard"><cite class="fn">Max</cite></div>
+   <div class="comment-meta commentmetadata"><a href="#comment-52">December 21, 2016 at 8:00 am</a></div>
+   <p>Loose paragraph.</p></div></li></ul>
+ </li></ol></div>"""
+
+
+def test_bare_paragraphs_and_a_reply_form_moved_into_the_thread():
+    found, _, declared = run_lang(LEGACY_BARE_P_AND_MOVED_FORM)
+    assert [(c["id"], c["parent_id"], c["text"]) for c in found] == [
+        ("51", None, "Bare one.\n\nBare two."), ("52", "51", "Loose paragraph.")]
+    assert declared == 2
+
+
+def test_declared_count_from_this_pages_comments_link_only():
+    meta = (f'<div class="entry-meta"><a href="{PERMALINK}#comments">24 Comments</a></div>'
+            '<aside><a href="http://other.example/2020/01/01/x/#comments">99 Comments</a></aside>')
+    doc = parse_html(meta + '<div id="comments"><h3>Comments</h3><ol class="comment-list"></ol></div>')
+    assert comments.declared_count(doc, LAYOUT, PERMALINK, (PERMALINK,)) == 24
+    teaser_only = parse_html('<aside><a href="http://other.example/2020/01/01/x/#comments">99 Comments</a></aside>')
+    assert comments.declared_count(teaser_only, LAYOUT, PERMALINK, (PERMALINK,)) is None
+
+
+# -- comment systems, post id, API root ------------------------------------------------------
+def systems(html, native_comments=False):
+    doc = parse_html(html)
+    return comment_systems.detect(doc, native_comments, bool(comments.top_lists(doc, LAYOUT)))
+
+
+@pytest.mark.parametrize("html, expected", [
+    ("<div id='disqus_thread'></div><script>var disqus_config = function () { this.page.url = 'u';"
+     " this.page.identifier = '12 http://x.example/?p=12'; };</script>", ("disqus", "12 http://x.example/?p=12")),
+    ("<div id='disqus_thread'></div><script>var disqus_shortname = 'x'; var disqus_identifier = \"post-\\u00e9\";</script>",
+     ("disqus", "post-\u00e9")),
+    ("<script>var embedVars = {\"disqusIdentifier\":\"7 https:\\/\\/x.example\\/?p=7\"};</script>"
+     "<script src='https://x.disqus.com/embed.js'></script>", ("disqus", "7 https://x.example/?p=7")),
+    ("<div id='disqus_thread'></div>", ("disqus", None)),
+    ("<div class='fb-comments' data-href='http://x.example/a/' data-numposts='5'></div>", ("facebook", "http://x.example/a/")),
+    ("<div id='coral_thread'></div><script>Coral.createStreamEmbed({ id: 'coral_thread', storyID: 'abc-1',"
+     " storyURL: 'http://x.example/a/' });</script>", ("coral", "abc-1")),
+    ("<div data-spotim-module='conversation' data-post-id='p-9'></div>", ("openweb", "p-9")),
+    ("<section class='comments-openweb'></section><script>var commentsData = {\"spotId\":\"sp_1\",\"postId\":\"44\"};</script>",
+     ("openweb", "44")),
+    ("<hyvor-talk-comments website-id='1' page-id='post-5'></hyvor-talk-comments>", ("hyvor", "post-5")),
+    ("<div id='commento'></div><script src='https://cdn.commento.io/js/commento.js' data-page-id='/a/'></script>",
+     ("commento", "/a/")),
+    ("<meta name='vf:container_id' content='c-1'><div class='viafoura'><vf-conversations></vf-conversations></div>",
+     ("viafoura", "c-1")),
+    ("<aside id='comments' data-options='{\"network\":\"x.fyre.co\",\"articleId\":\"A1\"}'></aside>", ("livefyre", "A1")),
+    ("<div id='respond'><form id='commentform'></form></div>", ("wordpress", None)),
+    ("<p>No comments anywhere.</p><script src='https://x.disqus.com/count.js'></script>", (None, None)),
+])
+def test_comment_systems(html, expected):
+    assert systems(html) == expected
+
+
+def test_native_comments_win_over_an_embed():
+    assert systems("<div class='fb-comments'></div><ol class='comment-list'></ol>", native_comments=True) == ("wordpress", None)
+    assert systems("<div id='disqus_thread'></div><ol class='comment-list'></ol>") == ("disqus", None)
+
+
+@pytest.mark.parametrize("html, expected", [
+    ("<body class='single postid-77'><article id='post-5'></article></body>", "77"),
+    ("<head><link rel='shortlink' href='http://x.example/?p=78'></head><body></body>", "78"),
+    ("<head><link rel='shortlink' href='https://wp.me/p4ZCSs-pj'></head><body><article id='post-79'></article></body>", "79"),
+    ("<body><form><input type='hidden' name='comment_post_ID' value='80'></form></body>", "80"),
+    ("<body><div id='post-box'></div></body>", None),
+])
+def test_post_id(html, expected):
+    assert comment_systems.post_id(parse_html(html)) == expected
+
+
+def test_api_root():
+    doc = parse_html("<head><link rel='https://api.w.org/' href='/wp-json/'></head>")
+    assert comment_systems.api_root(doc, "http://x.example/a/") == "http://x.example/wp-json/"
+    assert comment_systems.api_root(parse_html("<p>x</p>"), "http://x.example/") is None
+
+
+# -- the sample site's Disqus article and big thread ----------------------------------------
+def test_sample_disqus_and_big_thread_records():
+    data = pytest.importorskip("tests.sample_site.data")
+    render = pytest.importorskip("tests.sample_site.render").render
+    from crawler.extract import merge_comment_pages
+
+    base, site = "http://127.0.0.1:8765", data.build_site(38)
+    profile = get_profile("dca-sample")
+    for article in (site.articles[data.DISQUS], site.articles[data.BIG_THREAD]):
+        pages = []
+        for n in range(1, article.n_comment_pages + 1):
+            page = render(site, article.comment_page_path(n), base)
+            pages.append(extract_page(base + article.comment_page_path(n), page.body,
+                                      content_type=page.content_type, profile=profile))
+        got, want = merge_comment_pages(pages), data.expected_record(article, base)
+        assert {k: got[k] for k in want} == want, article.index
+    assert got["comment_count"] >= 250 and len(pages) == 5
+
+
+def _slash_thread(*dates):
+    items = "".join(
+        f'<li id="comment-{i}" class="comment depth-1"><article class="comment-body"><footer class="comment-meta">'
+        f'<div class="comment-author vcard"><b class="fn">R{i}</b></div><div class="comment-metadata">'
+        f'<a href="#comment-{i}">{d}</a></div></footer><div class="comment-content"><p>t</p></div></article></li>'
+        for i, d in enumerate(dates, 1))
+    return f'<div id="comments"><ol class="comment-list">{items}</ol></div>'
+
+
+@pytest.mark.parametrize("dates, language, first", [
+    (("14/04/2020 at 3:00 pm", "09/06/2020 at 1:53 pm"), "en-US", "2020-06-09"),  # 14/04 reads one way only
+    (("04/14/2020 at 3:00 pm", "09/06/2020 at 1:53 pm"), "en-GB", "2020-09-06"),  # 04/14 too
+    (("09/06/2020 at 1:53 pm",), "en-GB", "2020-06-09"),                          # ambiguous: the locale
+    (("09/06/2020 at 1:53 pm",), "en-US", "2020-09-06"),
+    (("09/06/2020 at 1:53 pm",), None, "2020-09-06"),
+])
+def test_numeric_dates_day_or_month_first(dates, language, first):
+    doc = parse_html(_slash_thread(*dates))
+    found, _ = comments.extract(doc, LAYOUT, PERMALINK, "UTC", ["en"], language)
+    assert found[-1]["posted_at"][:10] == first

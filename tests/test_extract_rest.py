@@ -249,3 +249,39 @@ def test_no_rest_pages_leaves_the_comments_alone():
     html = [_html_comment(1, 0, "one", 1, 1)]
     out = rest.apply_rest(_record(html), None, [], False)
     assert out["comments"] == html and out["sources"]["comments"] == "selector"
+
+
+def test_the_examples_in_docs_comments_run(capsys):
+    """docs/comments.md's examples are runnable: each heredoc'd Python block runs here."""
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "comments.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"\.venv/bin/python - <<'EOF'\n(.*?)\nEOF\n", doc, re.S)
+    assert len(blocks) == 3
+    for block in blocks:
+        exec(compile(block, "docs/comments.md", "exec"), {"__name__": "docs_example"})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == f"wordpress {data.build_site().articles[0].post_id} {API}"
+    assert "343 comments; rest+selector" in printed[-2]
+    assert printed[-1].startswith("disqus '") and printed[-1].endswith("[]")
+
+
+def test_junk_in_the_api_does_not_erase_the_page_and_cycles_end():
+    html = [_html_comment(1, 0, "page text", 1, 1, author="Page Name")]
+    junk = _api_comment(1, 0, "", 1, author="")
+    junk["date_gmt"] = "not a date"
+    out = rest.apply_rest(_record(html), None, [_page([junk])], True)
+    assert (out["comments"][0]["author"], out["comments"][0]["text"], out["comments"][0]["posted_at"]) == (
+        "Page Name", "page text", "2024-03-05T10:01:00-05:00")
+    looped = [_api_comment(1, 2, "a", 1), _api_comment(2, 1, "b", 2)] + [
+        _api_comment(n, n - 1, "deep", 3) for n in range(3, 1503)]
+    out = rest.apply_rest(_record([]), None, [_page(looped)], True)
+    depths = {c["id"]: c["depth"] for c in out["comments"]}
+    assert len(depths) == 1502 and depths["1502"] == depths["3"] + 1499
+
+
+def test_pingbacks_in_an_answer_are_not_comments():
+    ping = {**_api_comment(8, 0, "[...] linked [...]", 2), "type": "pingback"}
+    page = _page([_api_comment(7, 0, "real", 1), ping])
+    assert [c["id"] for c in page["comments"]] == ["7"]

@@ -292,12 +292,13 @@ class _Extraction:
     # -- comments ------------------------------------------------------------------
     def _comment_fields(self) -> None:
         found, pings = comments_mod.extract(
-            self.doc, self.layout, self.base, self.profile.timezone, self._languages()
+            self.doc, self.layout, self.base, self.profile.timezone, self._languages(), self.record["language"]
         )
         r = self.record
         self.set("comments", found, "selector")
         r["comment_count"], r["pingback_count"] = len(found), pings
-        r["declared_comment_count"] = comments_mod.declared_count(self.doc, self.layout)
+        r["declared_comment_count"] = comments_mod.declared_count(
+            self.doc, self.layout, self.base, (self.url, r["canonical_url"]))
         r["comment_pages"] = comments_mod.page_links(self.doc, self.layout, self.base, self.url)
         r["post_id"] = comment_systems.post_id(self.doc)
         native_list = bool(comments_mod.top_lists(self.doc, self.layout))

@@ -112,7 +112,7 @@ def _disqus(doc, scripts: _Scripts):
         if values:
             return values[0]
     ident = scripts.first(_DISQUS_PAGE_ID, _DISQUS_VARS_ID, _DISQUS_GLOBAL_ID)
-    return ident or next((attr(el, "data-disqus-identifier") for el in thread if el.get("data-disqus-identifier")), None)
+    return ident or next((attr(el, "data-disqus-identifier") for el in thread if el.get("data-disqus-identifier")), "")
 
 
 def _facebook(doc, scripts: _Scripts):

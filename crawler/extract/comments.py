@@ -5,12 +5,14 @@ dates in time[datetime] or text, replies in ul/ol.children at any depth.
 Pingbacks and trackbacks are counted, never returned as comments."""
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .dates import parse_date
 from .html import absolute, ancestors, attr, classes, css, select_all, strip_fragment, text_of
 
+log = logging.getLogger(__name__)
 _ID = re.compile(r"(?:^|-)(?:comment-)?(\d+)$")
 _DEPTH = re.compile(r"^depth-(\d+)$")
 _COMMENT_PAGE = re.compile(r"/comment-page-(\d+)/?(?=$|[?#])")
@@ -18,13 +20,17 @@ _NUMBER_WORDS = {
     "no": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "ein": 1, "eine": 1, "einen": 1,
 }
-_COUNT = re.compile(
-    r"(?P<n>\d[\d,.\s]*|\b(?:" + "|".join(_NUMBER_WORDS) + r")\b)\s*"
-    r"(?:thoughts?|responses?|comments?|replies|reactions?|kommentare?|antworten|reaktionen|réponses?|commentaires?)\b",
-    re.I,
+_COUNT_WORDS = (
+    r"(?:thoughts?|responses?|comments?|replies|reactions?|kommentare?|antworten|reaktionen|ergänzungen|"
+    r"réponses?|commentaires?|comentarios?|respuestas?|commenti|risposte|reacties|reactie)"
 )
+_COUNT = re.compile(
+    r"(?P<n>\d[\d,.\s]*|\b(?:" + "|".join(_NUMBER_WORDS) + r")\b)\s*" + _COUNT_WORDS + r"\b", re.I)
+# "Comments (12)", "Kommentare: 12"
+_COUNT_AFTER = re.compile(_COUNT_WORDS + r"\s*[(:]\s*(?P<n>\d[\d,.]*)\s*\)?", re.I)
+_COMMENTS_LINK = "a[href*='#comments'], .comments-link a, a.comments-link"
 _PING_CLASSES = {"pingback", "trackback"}
-_SAYS = re.compile(r"\s*(?:says|sagt|dit)\s*:?\s*$", re.I)
+_SAYS = re.compile(r"\s*(?:says|sagt|dit|dice|zegt|scrive)\s*:?\s*$", re.I)
 _NOT_TEXT_CLASSES = {"comment-likes", "comment-like-feedback", "reply", "comment-reply"}
 _META_CLASSES = {"comment-author", "comment-meta", "comment-metadata", "commentmetadata", "reply", "says", "vcard"}
 
@@ -70,17 +76,43 @@ def _comment_page_anchors(doc, layout) -> list:
 
 
 # -- declared count -----------------------------------------------------------
-def declared_count(doc, layout) -> int | None:
+def declared_count(doc, layout, base: str = "", here: tuple[str, ...] = ()) -> int | None:
+    """The number the site claims: a heading like "12 thoughts on ...", "91 Ergänzungen",
+    "Comments (12)"; else the entry meta's link to this page's #comments ("24 Comments")."""
     for el in select_all(doc, layout.get("comments_title")):
-        match = _COUNT.search(text_of(el))
-        if match:
-            raw = match.group("n").strip().lower()
-            if raw in _NUMBER_WORDS:
-                return _NUMBER_WORDS[raw]
-            digits = re.sub(r"\D", "", raw)
-            if digits:
-                return int(digits)
+        number = _count_in(text_of(el))
+        if number is not None:
+            return number
+    here_pages = {_page_key(u) for u in here if u}
+    for a in css(doc, _COMMENTS_LINK):
+        if _links_here(a.get("href") or "", base, here_pages):
+            number = _count_in(text_of(a))
+            if number is not None:
+                return number
     return None
+
+
+def _count_in(text: str) -> int | None:
+    match = _COUNT.search(text) or _COUNT_AFTER.search(text)
+    if not match:
+        return None
+    raw = match.group("n").strip().lower()
+    if raw in _NUMBER_WORDS:
+        return _NUMBER_WORDS[raw]
+    digits = re.sub(r"\D", "", raw)
+    return int(digits) if digits else None
+
+
+def _links_here(href: str, base: str, here_pages: set[str]) -> bool:
+    """A link to this article's own comments (not a teaser's link to another article's)."""
+    target, _, fragment = href.strip().partition("#")
+    if not fragment:
+        return False
+    return not target or _page_key(absolute(base, target) or "") in here_pages
+
+
+def _page_key(url: str) -> str:
+    return strip_comment_page(url).rstrip("/")
 
 
 # -- threads ----------------------------------------------------------------
@@ -109,9 +141,15 @@ def _own(li, selector: str) -> list:
     # would otherwise be searched once per ancestor comment.
     found = []
     for child in li:
-        if isinstance(child.tag, str) and not _is_reply_list(child):
+        if isinstance(child.tag, str) and not _is_reply_list(child) and not _is_form(child):
             found.extend(el for el in css(child, selector) if _owner(el) is li)
     return found
+
+
+def _is_form(el) -> bool:
+    # WordPress moves the reply form into the thread, under the comment being answered
+    # (?replytocom=N pages, saved pages where someone clicked Reply): never comment text.
+    return el.tag == "form" or el.get("id") == "respond" or "comment-respond" in classes(el)
 
 
 def _is_reply_list(el) -> bool:
@@ -160,16 +198,37 @@ def _author(li, layout, base: str) -> tuple[str | None, str | None]:
     return name, url
 
 
-def _posted(li, layout, tz: str | None, languages) -> str | None:
-    times = _own(li, "time[datetime]")
-    if times:
-        return parse_date(times[0].get("datetime"), tz)
+_SLASH_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/\d{4}\b")
+
+
+def day_first(doc, layout, language: str | None) -> bool:
+    """Whether the page's numeric comment dates ("09/06/2020") put the day first: a date
+    that only reads one way decides for the whole page; else the locale (en-US and
+    plain English month first, every other locale day first)."""
+    for el in select_all(doc, layout.get("comment_date")):
+        for first, second in _SLASH_DATE.findall(text_of(el)):
+            if int(first) > 12 >= int(second):
+                return True
+            if int(second) > 12 >= int(first):
+                return False
+    tag = (language or "en-US").replace("_", "-").lower()
+    return tag not in ("en", "en-us")
+
+
+def _posted(li, layout, tz: str | None, languages, day_first_: bool = False) -> tuple[str | None, str | None]:
+    """(ISO time, None), or (None, the text that could not be read as a date; None if none)."""
+    shown = []
+    for el in _own(li, "time[datetime]")[:1]:
+        shown += [el.get("datetime"), text_of(el)]
     el = _own_first(li, layout.get("comment_date"))
-    if el is None:
-        return None
-    return parse_date(attr(el, "datetime", "title") or text_of(el), tz, languages=languages) or (
-        parse_date(text_of(el), tz, languages=languages)
-    )
+    if el is not None:
+        shown += [attr(el, "datetime", "title"), text_of(el)]
+    shown = [s.strip() for s in shown if s and s.strip()]
+    for value in shown:
+        iso = parse_date(value, tz, languages=languages, day_first=day_first_)
+        if iso:
+            return iso, None
+    return None, shown[0] if shown else None
 
 
 def _text_container(li, layout):
@@ -189,8 +248,18 @@ def _text(li, layout) -> str | None:
         if paras:
             return "\n\n".join(text_of(p) for p in paras)
         return text_of(container, skip=css(container, ".reply")) or None
-    paras = [p for p in _own(li, "p") if not _in_meta(p, li) and text_of(p) and not classes(p) & _NOT_TEXT_CLASSES]
+    paras = [p for p in _own(li, "p") if not _in_meta(p, li) and not _in_form(p, li) and text_of(p)
+             and not classes(p) & _NOT_TEXT_CLASSES]
     return "\n\n".join(text_of(p) for p in paras) or None
+
+
+def _in_form(el, stop) -> bool:
+    for anc in ancestors(el):
+        if anc is stop:
+            return False
+        if _is_form(anc):
+            return True
+    return False
 
 
 def _in_meta(el, stop) -> bool:
@@ -212,8 +281,9 @@ def _child_lists(li) -> list:
 
 
 class _Walk:
-    def __init__(self, layout, base: str, tz: str | None, languages):
+    def __init__(self, layout, base: str, tz: str | None, languages, day_first_: bool = False):
         self.layout, self.base, self.tz, self.languages = layout, base, tz, languages
+        self.day_first = day_first_
         self.comments: list[dict] = []
         self.pings = 0
         self.seen: set[str] = set()
@@ -234,24 +304,42 @@ class _Walk:
             self.pings += 1
             return None
         cid = _comment_id(li)
-        if cid is None or cid in self.seen:
+        if cid is None:
+            if "comment" in classes(li):
+                log.warning("%s: a comment without an id (li class %r) cannot be kept apart from others; skipped",
+                            self.base, li.get("class"))
+            return None
+        if cid in self.seen:
             return None
         self.seen.add(cid)
         author, author_url = _author(li, self.layout, self.base)
-        self.comments.append({
+        posted, unread = _posted(li, self.layout, self.tz, self.languages, self.day_first)
+        comment = {
             "id": cid, "parent_id": parent_id, "author": author, "author_url": author_url,
-            "posted_at": _posted(li, self.layout, self.tz, self.languages),
-            "text": _text(li, self.layout), "depth": _depth(li, level),
+            "posted_at": posted, "text": _text(li, self.layout), "depth": _depth(li, level),
             "by_post_author": "bypostauthor" in classes(li),
-        })
+        }
+        self._report(comment, unread)
+        self.comments.append(comment)
         for child in _child_lists(li):
             self.list(child, cid, level + 1)
         return cid
 
 
-def extract(doc, layout, base: str, tz: str | None, languages=None) -> tuple[list[dict], int]:
-    """(comments in page order, pingbacks+trackbacks seen)."""
-    walk = _Walk(layout, base, tz, languages)
-    for list_el in top_lists(doc, layout):
+    def _report(self, comment: dict, unread: str | None) -> None:
+        """Bad input is kept with null fields; the reason goes to the log."""
+        problems = [f"no {field}" for field in ("author", "text") if comment[field] is None]
+        if comment["posted_at"] is None:
+            problems.append(f"unreadable date {unread!r}" if unread else "no date")
+        if problems:
+            log.warning("%s: comment %s kept with nulls: %s", self.base, comment["id"], ", ".join(problems))
+
+
+def extract(doc, layout, base: str, tz: str | None, languages=None, language: str | None = None) -> tuple[list[dict], int]:
+    """(comments in page order, pingbacks+trackbacks seen). `language` is the page's
+    BCP 47 tag: it decides how numeric dates are read when the dates themselves do not."""
+    lists = top_lists(doc, layout)
+    walk = _Walk(layout, base, tz, languages, day_first(doc, layout, language) if lists else False)
+    for list_el in lists:
         walk.list(list_el, None, 1)
     return walk.comments, walk.pings

@@ -16,6 +16,8 @@ _TEXT_FORMATS = (
     "%d %B %Y %I:%M %p", "%d %B %Y %H:%M", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y",
     "%B %d %Y", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%m/%d/%Y %I:%M %p", "%m/%d/%Y",
 )
+# Numeric dates read day first ("09/06/2020" is 9 June), for pages whose locale says so.
+_DAY_FIRST_FORMATS = tuple(f.replace("%m/%d/", "%d/%m/") for f in _TEXT_FORMATS)
 _AT = re.compile(r"\s+(?:at|@|-|–|—|,)\s+(?=\d{1,2}[:.]\d{2})", re.I)
 _ORDINAL = re.compile(r"(\d{1,2})(?:st|nd|rd|th)\b", re.I)
 _LABEL = re.compile(r"^(?:published|posted|updated|last updated|modified|on)\s*:?\s*(?:on\s+)?", re.I)
@@ -57,18 +59,18 @@ def _clean_text(text: str) -> str:
     return _AT.sub(" ", text).strip(" ,|")
 
 
-def parse_text(text: str, tz: str | None = None, languages=None) -> datetime | None:
+def parse_text(text: str, tz: str | None = None, languages=None, day_first: bool = False) -> datetime | None:
     """A display date ("March 5, 2019 9:30 am", "February 3, 2023 at 6:37 pm")."""
     cleaned = _clean_text(text)
-    for fmt in _TEXT_FORMATS:
+    for fmt in _DAY_FIRST_FORMATS if day_first else _TEXT_FORMATS:
         try:
             return datetime.strptime(cleaned, fmt)
         except ValueError:
             continue
-    return _dateparser(cleaned, tz, languages)
+    return _dateparser(cleaned, tz, languages, day_first)
 
 
-def _dateparser(text: str, tz: str | None, languages) -> datetime | None:
+def _dateparser(text: str, tz: str | None, languages, day_first: bool = False) -> datetime | None:
     if not text or len(text) > 80 or not re.search(r"\d{4}", text):
         return None
     import dateparser
@@ -80,13 +82,16 @@ def _dateparser(text: str, tz: str | None, languages) -> datetime | None:
         "REQUIRE_PARTS": ["day", "month", "year"],
         "PREFER_DAY_OF_MONTH": "first",
     }
+    if day_first:
+        settings["DATE_ORDER"] = "DMY"
     try:
         return dateparser.parse(text, languages=list(languages) if languages else None, settings=settings)
     except Exception:  # dateparser raises assorted errors on junk
         return None
 
 
-def parse_date(value, tz: str | None = None, *, time_text: str | None = None, languages=None) -> str | None:
+def parse_date(value, tz: str | None = None, *, time_text: str | None = None, languages=None,
+               day_first: bool = False) -> str | None:
     """Anything date-like -> ISO 8601 with offset, or None.
 
     `time_text` is a separate display time ("9:30 am") combined with a date-only value.
@@ -102,7 +107,7 @@ def parse_date(value, tz: str | None = None, *, time_text: str | None = None, la
         return None
     dt = parse_iso(value)
     if dt is None and not (_ISO_HINT.match(value) and "T" in value):
-        dt = parse_text(value, tz, languages)
+        dt = parse_text(value, tz, languages, day_first)
     if dt is None:
         return None
     if time_text and dt.time() == time.min and dt.tzinfo is None:

@@ -138,7 +138,8 @@ def parse_comments_page(body, headers: dict | None, tz: str | None) -> dict | No
         code = data.get("code") if isinstance(data, dict) else type(data).__name__
         log.warning("REST comments page is not a list of comments: %s", code)
         return None
-    comments = [c for c in (_rest_comment(x, tz) for x in data) if c is not None]
+    # Pingbacks and trackbacks are listed only when asked for (type=...); never comments.
+    comments = [c for c in (_rest_comment(x, tz) for x in data if x.get("type", "comment") == "comment") if c]
     return {
         "comments": comments,
         "total": _int(_header(headers, "X-WP-Total")),
@@ -168,7 +169,8 @@ def parse_post(body, tz: str | None) -> dict | None:
 
 
 # -- reconciliation ----------------------------------------------------------------
-_REST_WINS = ("parent_id", "posted_at", "author", "author_url", "text")
+_REST_WINS = ("parent_id", "author_url")                 # None is a value here: top level, no site
+_REST_WINS_UNLESS_NULL = ("posted_at", "author", "text")  # None here is junk in the answer
 
 
 def apply_rest(record: dict, post: dict | None, comment_pages: list[dict], complete: bool) -> dict:
@@ -231,6 +233,7 @@ def _merge(html: list[dict], rest: dict[str, dict], post_author_id: int | None) 
         api = rest.get(comment["id"])
         if api is not None:
             comment.update({k: api[k] for k in _REST_WINS})
+            comment.update({k: api[k] for k in _REST_WINS_UNLESS_NULL if api[k] is not None})
             if comment.get("by_post_author") is None:
                 comment["by_post_author"] = _by_post_author(api, post_author_id)
         merged.append(comment)
@@ -278,26 +281,24 @@ def _subtree_end(thread: list[dict], start: int) -> int:
 
 def _set_depths(thread: list[dict]) -> None:
     """depth = parent's depth + 1; a reply whose parent is nowhere keeps the depth the
-    page showed (1 at top level, 2 for a REST-only orphan)."""
+    page showed (2 for a REST-only orphan); a cycle in bad data is cut where it closes."""
     by_id = {c["id"]: c for c in thread}
     depth: dict[str, int] = {}
-
-    def depth_of(comment: dict, seen: frozenset = frozenset()) -> int:
-        cid = comment["id"]
-        if cid in depth:
-            return depth[cid]
-        parent = by_id.get(comment.get("parent_id"))
-        if comment.get("parent_id") is None:
-            value = 1
-        elif parent is None or cid in seen:  # parent missing (deleted), or a cycle in bad data
-            value = comment.get("depth") or 2
-        else:
-            value = depth_of(parent, seen | {cid}) + 1
-        depth[cid] = value
-        return value
-
     for comment in thread:
-        comment["depth"] = depth_of(comment)
+        chain, current = [], comment          # up the parents to a known depth or a root
+        while current["id"] not in depth:
+            chain.append(current)
+            parent = by_id.get(current.get("parent_id"))
+            if parent is None or parent in chain:
+                root = chain.pop()
+                orphan = root.get("parent_id") is not None
+                depth[root["id"]] = (root.get("depth") or 2) if orphan and parent is None else 1
+                break
+            current = parent
+        for item in reversed(chain):
+            depth[item["id"]] = depth[item["parent_id"]] + 1
+    for comment in thread:
+        comment["depth"] = depth[comment["id"]]
 
 
 __all__ = ["comments_url", "post_url", "is_rest_url", "parse_comments_page", "parse_post", "apply_rest", "PER_PAGE"]
