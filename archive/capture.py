@@ -14,6 +14,7 @@ import asyncio
 import functools
 import json
 import logging
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from pathlib import Path
@@ -54,6 +55,9 @@ WARCINFO_SETTINGS = (
     "DCA_FETCH_REQUISITES",
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# HTML payloads kept after writing, by record id, for the metadata record of the page's
+# item (which usually comes a few captures later); a page not in here is read back.
+HTML_PAYLOADS_KEPT = 256
 
 
 def _latin1(value: bytes | str) -> str:
@@ -166,6 +170,10 @@ class WarcCaptureMiddleware:
         self.live_index: LiveIndex | None = None
         # One thread, so records keep their order; gzip and digests then run beside the reactor.
         self.writer_thread = ThreadPoolExecutor(1, thread_name_prefix="warc-writer")
+        # Metadata records are described (outlinks parsed) on their own thread, so the writer's
+        # queue, which the downloads wait on, holds only writes.
+        self.metadata_thread = ThreadPoolExecutor(1, thread_name_prefix="warc-metadata")
+        self.html_payloads: OrderedDict[str, tuple[bytes, str | None]] = OrderedDict()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -193,6 +201,7 @@ class WarcCaptureMiddleware:
             self.live_index = LiveIndex(self.warc_dir)
 
     def spider_closed(self, spider=None):
+        self.metadata_thread.shutdown(wait=True)
         self.writer_thread.shutdown(wait=True)
         if self.dedup is not None:
             self.dedup.close()
@@ -215,6 +224,7 @@ class WarcCaptureMiddleware:
             return response
         capture = await self.write(request, response, raw_head)
         request.meta["capture"] = capture
+        self._keep_html_payload(capture, response)
         self.crawler.signals.send_catch_log(
             signal=capture_written, capture=capture, request=request, response=response
         )
@@ -298,6 +308,15 @@ class WarcCaptureMiddleware:
 
     # -- metadata records -----------------------------------------------------------
 
+    def _keep_html_payload(self, capture: dict, response) -> None:
+        if not (200 <= response.status < 300 and response.body
+                and b"html" in (response.headers.get(b"Content-Type") or b"").lower()):
+            return
+        encoding = response.headers.get(b"Content-Encoding")
+        self.html_payloads[capture["warc_record_id"]] = (response.body, encoding and encoding.decode("latin-1"))
+        if len(self.html_payloads) > HTML_PAYLOADS_KEPT:
+            self.html_payloads.popitem(last=False)
+
     def item_done(self, item, response=None, spider=None, exception=None, **kwargs):
         """An article item left the pipelines (stored or dropped): describe it in a metadata record."""
         from itemadapter import ItemAdapter
@@ -308,11 +327,19 @@ class WarcCaptureMiddleware:
         if not record or not capture or record.get("page_type") != "article" or self.writer is None:
             return
         outcome = "dropped: " + str(exception) if exception is not None else "stored"
-        self.writer_thread.submit(self._write_metadata, record, capture, outcome)
+        sent = self.html_payloads.pop(capture.get("warc_record_id"), None)
+        self.metadata_thread.submit(self._describe, record, capture, outcome, sent)
 
-    def _write_metadata(self, record: dict, capture: dict, outcome: str) -> None:
+    def _describe(self, record: dict, capture: dict, outcome: str, sent) -> None:
         try:
-            fields = metadata_fields(self.warc_dir, record, capture, outcome)
+            fields = metadata_fields(self.warc_dir, record, capture, outcome, sent)
+        except Exception:
+            logger.exception("metadata record not written for %s", capture.get("url"))
+            return
+        self.writer_thread.submit(self._write_metadata, capture, fields)
+
+    def _write_metadata(self, capture: dict, fields: list[tuple[str, str]]) -> None:
+        try:
             self.writer.write_metadata(capture["url"], capture["warc_record_id"], fields)
             self.stats.inc_value("warc/metadata_records")
         except Exception:

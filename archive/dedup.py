@@ -4,7 +4,9 @@ Only records of the same archive set count: the set is the WARC directory
 (DIR/warc) and its database (DIR/archive.sqlite, or DCA_DB_PATH), and a record is
 used only when its WARC file is in that directory. Records written by this
 crawl are remembered in memory (the store writes captures in batches), bounded;
-older ones are looked up in the `captures` table, by URL and payload digest.
+older ones are looked up in the `captures` table, by URL and payload digest. When the
+archive held no captures as the crawl began and memory has forgotten nothing, memory
+knows every possible original and the table is not asked.
 Deduplication is per URL: the same bytes at another URL are written again,
 which keeps every revisit resolvable by replay tools from its own URL.
 """
@@ -53,6 +55,9 @@ class DedupIndex:
         self.recent: OrderedDict[tuple[str, str], dict] = OrderedDict()
         self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()
+        self.forgot = False  # memory dropped a record of this crawl: the table must be asked
+        conn = self._conn()
+        self.earlier_captures = conn is not None and conn.execute("SELECT 1 FROM captures LIMIT 1").fetchone() is not None
 
     def _conn(self):
         if self._db is None:
@@ -65,7 +70,7 @@ class DedupIndex:
     def find(self, url: str, digest: str) -> dict | None:
         with self._lock:
             hit = self.recent.get((url, digest))
-        if hit is not None:
+        if hit is not None or not (self.earlier_captures or self.forgot):
             return hit
         conn = self._conn()
         if conn is None:
@@ -89,6 +94,7 @@ class DedupIndex:
             self.recent[(capture["url"], capture["payload_digest"])] = original_of(capture)
             while len(self.recent) > self.memory:
                 self.recent.popitem(last=False)
+                self.forgot = True
 
     def close(self) -> None:
         if self._db is not None:

@@ -1,9 +1,10 @@
 """The `metadata` record of an article page: its outlinks and an extraction summary.
 
 Written (application/warc-fields, WARC-Concurrent-To the page's response or
-revisit record) once the article item has left the pipelines. The outlinks are
-read back from the archived payload itself, so they are every link of the page
-as captured, not only the ones the spider chose to follow.
+revisit record) once the article item has left the pipelines. The outlinks come
+from the archived payload itself (the bytes the capture middleware just wrote, or
+read back from the WARC), so they are every link of the page as captured, not only
+the ones the spider chose to follow.
 
     outlink: https://example.org/2024/05/other/ a/@href
     outlink: https://example.org/wp-content/uploads/lead.jpg img/@src
@@ -19,7 +20,7 @@ from urllib.parse import urldefrag, urljoin
 
 import lxml.html
 
-from archive.records import decoded_payload, payload_at
+from archive.records import decode_body, decoded_payload, payload_at
 
 SUMMARY_KEYS = ("site", "page_type", "canonical_url", "title", "published_at", "modified_at",
                 "language", "comment_count", "declared_comment_count", "pingback_count")
@@ -69,11 +70,18 @@ def summary(record: dict) -> dict:
     return out
 
 
-def metadata_fields(warc_dir, record: dict, capture: dict, outcome: str) -> list[tuple[str, str]]:
-    location = capture.get("refers_to_location") if capture.get("warc_type") == "revisit" else [
-        capture["warc_file"], capture["warc_offset"], capture["warc_length"]]
-    stored = payload_at(warc_dir, location)
-    links = outlinks(decoded_payload(stored), capture["url"]) if stored is not None else []
+def metadata_fields(warc_dir, record: dict, capture: dict, outcome: str,
+                    sent: tuple[bytes, str | None] | None = None) -> list[tuple[str, str]]:
+    """The fields of the page's metadata record. `sent` is the payload as written to the
+    WARC and its Content-Encoding, when the caller still holds them; else it is read back."""
+    if sent is not None:
+        html = decode_body(*sent)
+    else:
+        location = capture.get("refers_to_location") if capture.get("warc_type") == "revisit" else [
+            capture["warc_file"], capture["warc_offset"], capture["warc_length"]]
+        stored = payload_at(warc_dir, location)
+        html = decoded_payload(stored) if stored is not None else None
+    links = outlinks(html, capture["url"]) if html is not None else []
     fields = []
     fields += [("outlink", f"{url} {context}") for url, context in links]
     fields.append(("extraction", json.dumps(summary(record), ensure_ascii=False, sort_keys=True)))

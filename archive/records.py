@@ -33,8 +33,13 @@ def read_record(path, offset: int, length: int | None = None) -> Record:
 
 def decoded_payload(record: Record) -> bytes:
     """The payload with its Content-Encoding (gzip, deflate, br) undone."""
-    encoding = (record.http_headers.get_header("Content-Encoding") or "").strip().lower() if record.http_headers else ""
-    data = record.payload
+    encoding = record.http_headers.get_header("Content-Encoding") if record.http_headers else None
+    return decode_body(record.payload, encoding)
+
+
+def decode_body(data: bytes, encoding: str | None) -> bytes:
+    """A body as sent, with its Content-Encoding (gzip, deflate, br) undone."""
+    encoding = (encoding or "").strip().lower()
     if encoding in ("gzip", "x-gzip"):
         import gzip
 

@@ -1,0 +1,29 @@
+"""Metadata record fields: from the payload the capture middleware still holds, or read back, alike."""
+
+from __future__ import annotations
+
+import gzip
+
+from archive.metadata import metadata_fields
+from archive.warc import WarcWriter
+
+PAGE = (b'<html><head><link rel="stylesheet" href="/style.css"></head><body>'
+        b'<a href="/2024/05/other/#c">Other</a> <a href="https://elsewhere.example/x">X</a>'
+        b'<img src="lead.jpg" srcset="lead-2x.jpg 2x"></body></html>')
+
+
+def test_fields_from_held_payload_equal_fields_read_back(tmp_path):
+    body = gzip.compress(PAGE, mtime=0)
+    url = "http://site.test/2024/05/page/"
+    with WarcWriter(tmp_path, fsync=False) as writer:
+        capture = writer.write_exchange(
+            url, request_line="GET /2024/05/page/ HTTP/1.1", request_headers=[("Host", "site.test")],
+            status=200, reason="OK", response_body=body,
+            response_headers=[("Content-Type", "text/html"), ("Content-Encoding", "gzip")])
+    record = {"page_type": "article", "title": "A page", "body_text": "one two three"}
+    read_back = metadata_fields(tmp_path, record, capture, "stored")
+    held = metadata_fields(tmp_path, record, capture, "stored", sent=(body, "gzip"))
+    assert held == read_back
+    outlinks = [value for name, value in held if name == "outlink"]
+    assert outlinks == ["http://site.test/style.css link/@href", "http://site.test/2024/05/other/ a/@href",
+                        "https://elsewhere.example/x a/@href", "http://site.test/2024/05/page/lead.jpg img/@src"]
