@@ -233,16 +233,9 @@ class WarcCaptureMiddleware:
     async def write(self, request, response, raw_head: dict | None = None) -> dict:
         if self.writer is None:  # a response before spider_opened: open lazily
             self.spider_opened(getattr(self.crawler, "spider", None))
-        line, req_headers = request_head(request)
-        protocol, status, reason, resp_headers = response_head(response)
         exchange = dict(
-            request_line=line,
-            request_headers=req_headers,
             request_body=request.body or b"",
-            protocol=protocol,
-            status=status,
-            reason=reason,
-            response_headers=resp_headers,
+            status=response.status,
             response_body=response.body,
             ip_address=str(response.ip_address) if response.ip_address else None,
             truncated="disconnect" if "dataloss" in response.flags else None,
@@ -253,6 +246,11 @@ class WarcCaptureMiddleware:
             exchange["request_head_raw"] = raw_head["request"]
             exchange["response_head_raw"] = join_head(
                 raw_head["status_line"], without_headers(raw_head["header_lines"], {b"transfer-encoding"}))
+        else:  # no raw heads (another download handler): rebuilt from Scrapy's request and response
+            line, req_headers = request_head(request)
+            protocol, status, reason, resp_headers = response_head(response)
+            exchange.update(request_line=line, request_headers=req_headers, protocol=protocol,
+                            reason=reason, response_headers=resp_headers)
         exchange["extra"] = validators(response.headers)
         conditional = request.meta.get(CONDITIONAL_META_KEY)
         write_exchange = functools.partial(self._write_counted, response.url, conditional, **exchange)
