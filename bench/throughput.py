@@ -1,14 +1,18 @@
 """Throughput: the full archival pipeline against bare Scrapy, over one loopback sample site.
 
-    .venv/bin/python bench/throughput.py [--articles 2000]
+    .venv/bin/python bench/throughput.py [--articles 2000] [--rest-api on|off]
 
 The sample site runs in its own process. Each crawl runs in a fresh process
 (Twisted's reactor cannot restart) and reports its own peak RSS. "Bare" is
-Scrapy following the same links with no WARC, no extraction and no store; "full"
-is `dca crawl`'s pipeline. Prints pages/s for each, their ratio, and peak RSS.
+Scrapy, with its own download handler, following the same links with no WARC,
+no extraction and no store; "full" is `dca crawl`'s default pipeline. Prints
+pages/s for each, their ratio, peak RSS, and each crawl's request mix (responses
+by kind), since the full crawl also asks the WordPress REST API for comment
+threads (DCA_REST_API, on by default) and the bare one does not.
 """
 
 import argparse
+import collections
 import json
 import resource
 import subprocess
@@ -31,36 +35,57 @@ def start_site(articles: int):
     return process, url
 
 
-def run_child(mode: str, url: str, out_dir: Path) -> dict:
+def run_child(mode: str, url: str, out_dir: Path, rest_api: str = "on") -> dict:
     output = subprocess.run(
-        [sys.executable, __file__, "--child", mode, "--url", url, "--out", str(out_dir)],
+        [sys.executable, __file__, "--child", mode, "--url", url, "--out", str(out_dir), "--rest-api", rest_api],
         cwd=REPO, capture_output=True, text=True, check=True,
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
-def child(mode: str, url: str, out_dir: Path):
+def kind(response) -> str:
+    """What a response is, for the request mix."""
+    content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
+    if "/wp-json/" in response.url:
+        return "rest"
+    for name, marker in (("html", "html"), ("image", "image/"), ("css", "css"), ("xml", "xml")):
+        if marker in content_type:
+            return name
+    return "other"
+
+
+def child(mode: str, url: str, out_dir: Path, rest_api: str = "on"):
+    from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
     from crawler.runner import LOOPBACK_SETTINGS, crawl_settings
     from crawler.spiders.wordpress import WordPressSpider
 
-    overrides = {**LOOPBACK_SETTINGS, "DCA_PROGRESS_INTERVAL": 0, "LOG_LEVEL": "WARNING"}
+    overrides = {**LOOPBACK_SETTINGS, "DCA_PROGRESS_INTERVAL": 0, "LOG_LEVEL": "WARNING",
+                 "DCA_REST_API": rest_api == "on"}
     spider_class = WordPressSpider
     if mode == "bare":
         from bench.bare_spider import BareSpider
 
         spider_class = BareSpider
-        overrides.update({"DOWNLOADER_MIDDLEWARES": {}, "ITEM_PIPELINES": {}, "EXTENSIONS": {}})
+        # Scrapy as it comes: its own HTTP handler (not the raw-head one), no archive components.
+        overrides.update({"DOWNLOADER_MIDDLEWARES": {}, "ITEM_PIPELINES": {}, "EXTENSIONS": {},
+                          "DOWNLOAD_HANDLERS": {}})
     process = CrawlerProcess(crawl_settings(out_dir, overrides))
     crawler = process.create_crawler(spider_class)
+    mix = collections.Counter()
+
+    def count(response, **kwargs):
+        mix[kind(response)] += 1
+
+    crawler.signals.connect(count, signal=signals.response_received)  # a weak reference: count lives on here
     started = time.perf_counter()
     process.crawl(crawler, url=url, site="dca-sample")
     process.start()
     seconds = time.perf_counter() - started
     responses = crawler.stats.get_value("response_received_count", 0)
     print(json.dumps({
-        "mode": mode, "responses": responses, "seconds": round(seconds, 2),
+        "mode": mode, "responses": responses, "seconds": round(seconds, 2), "mix": dict(sorted(mix.items())),
         "pages_per_s": round(responses / seconds, 1),
         "articles_stored": crawler.stats.get_value("store/articles", 0),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -74,14 +99,16 @@ def main():
     parser.add_argument("--child", choices=["bare", "full"])
     parser.add_argument("--url")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--rest-api", choices=["on", "off"], default="on",
+                        help="DCA_REST_API for the full crawl (default on, as `dca crawl`)")
     args = parser.parse_args()
     if args.child:
-        return child(args.child, args.url, args.out)
+        return child(args.child, args.url, args.out, args.rest_api)
     site, url = start_site(args.articles)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             bare = run_child("bare", url, Path(tmp) / "bare")
-            full = run_child("full", url, Path(tmp) / "full")
+            full = run_child("full", url, Path(tmp) / "full", args.rest_api)
     finally:
         site.terminate()
         site.wait()
@@ -90,6 +117,8 @@ def main():
               f"{result['pages_per_s']} pages/s, peak RSS {result['peak_rss_mb']} MB"
               + (f" (+ extraction worker {result['worker_peak_rss_mb']} MB)" if result["mode"] == "full" else "")
               + (f", {result['articles_stored']} articles stored" if result["mode"] == "full" else ""))
+        print(f"      request mix: " + ", ".join(f"{k} {v}" for k, v in result["mix"].items()))
+    print(f"REST API requests in the full crawl: {args.rest_api} (the bare spider makes none)")
     print(f"ratio full/bare: {full['pages_per_s'] / bare['pages_per_s']:.2f} (target >= 0.80)")
 
 
