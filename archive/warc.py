@@ -386,3 +386,61 @@ class WarcWriter:
 
     def __exit__(self, *exc):
         self.close()
+
+
+# -- after a crash -------------------------------------------------------------------
+
+
+class FileTail:
+    """What a scan of one WARC file found: its whole records and any partial trailing bytes."""
+
+    def __init__(self, path: Path, members: list[tuple[int, int]], size: int):
+        self.path = path
+        self.members = members          # (offset, length) of every whole gzip member, in order
+        self.size = size
+        self.good_end = members[-1][0] + members[-1][1] if members else 0
+
+    @property
+    def partial_bytes(self) -> int:
+        """Bytes after the last whole record: a record cut off by a crash (kill -9, power loss)."""
+        return self.size - self.good_end
+
+    @property
+    def partial(self) -> bool:
+        return self.partial_bytes > 0
+
+
+def scan_tail(path) -> FileTail:
+    """Walk a `.warc.gz` member by member; stop at the first member that does not end.
+
+    A writer killed in the middle of a record leaves an incomplete gzip member at
+    the end of the file. Readers can use everything up to `good_end`; the writer
+    never opens an existing file again (mode "x"), so nothing is ever appended
+    after the partial record and the file stays as the crash left it.
+    """
+    import zlib
+
+    path = Path(path)
+    members: list[tuple[int, int]] = []
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        offset = 0
+        while offset < size:
+            fh.seek(offset)
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            consumed = 0
+            try:
+                while not inflater.eof:
+                    chunk = fh.read(1 << 16)
+                    if not chunk:
+                        break
+                    inflater.decompress(chunk)
+                    consumed += len(chunk)
+            except zlib.error:
+                break
+            if not inflater.eof:
+                break
+            length = consumed - len(inflater.unused_data)
+            members.append((offset, length))
+            offset += length
+    return FileTail(path, members, size)

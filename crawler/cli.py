@@ -42,34 +42,81 @@ def main():
     """
 
 
+LOCKED_EXIT = 75  # EX_TEMPFAIL: cron and systemd read it as "try again later"
+
+
 @main.command()
-@click.argument("url")
+@click.argument("target", required=False)
+@click.option("--sites", "sites_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A site list (TOML, see sites.example.toml): crawl every site in it, or the one named TARGET.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
-              help="Output directory: DIR/warc/ and DIR/archive.sqlite. An existing one is added to.")
-@click.option("--max-pages", type=int, default=None, help="Stop after this many responses.")
-@click.option("--site", default="", help="Site profile id (default: chosen by host, else generic 'wordpress').")
+              help="Output directory: DIR/warc/, DIR/archive.sqlite, DIR/logs/. An existing one is added to;"
+                   " every site of a site list goes into this one directory.")
+@click.option("--max-pages", type=int, default=None, help="Stop a site's run after this many responses.")
+@click.option("--max-minutes", type=float, default=None, help="Stop a site's run after this many minutes.")
+@click.option("--site", default="", help="Site profile id for a URL (default: chosen by host, else generic 'wordpress').")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
-              help="A Scrapy setting, as with `scrapy crawl -s`. Repeatable.")
-def crawl(url, out_dir, max_pages, site, settings):
-    """Crawl the WordPress site at URL into WARC files and the database.
+              help="A Scrapy setting, as with `scrapy crawl -s`. Repeatable; wins over the site list.")
+def crawl(target, sites_file, out_dir, max_pages, max_minutes, site, settings):
+    """Crawl a WordPress site (TARGET is its URL), or the sites of a site list, into WARC files and the database.
 
     Articles are found from the site's sitemaps, its feed and its listings;
     comment pages and the page requisites of articles are archived too.
-    robots.txt is obeyed and requests are throttled.
+    robots.txt is obeyed and requests are throttled. Runs are incremental:
+    articles already archived are fetched again only when young or changed.
+    One run at a time per output directory (a second one exits with status 75).
 
     \b
-    Example:
+    Examples:
         dca crawl https://example.org/ --out out --max-pages 500 -s DOWNLOAD_DELAY=2
+        dca crawl --sites sites.toml --out archive          # every site, one after another
+        dca crawl warontherocks --sites sites.toml --out archive
     """
-    from crawler.runner import run_crawl
+    from crawler.runlock import LockedError
+    from crawler.runner import run_crawls
 
     overrides = parse_settings(settings)
     if max_pages:
         overrides["CLOSESPIDER_PAGECOUNT"] = max_pages
-    result = run_crawl(url, out_dir, site=site, overrides=overrides)
-    print_summary(result)
-    if not result.reached_site:
-        raise click.ClickException(f"{result.failure_hint()} (log: {result.log_file})")
+    if max_minutes:
+        overrides["CLOSESPIDER_TIMEOUT"] = max_minutes * 60
+    jobs = crawl_jobs(target, sites_file, site, overrides)
+    try:
+        results = run_crawls(out_dir, jobs)
+    except LockedError as err:
+        click.echo(f"dca crawl: {err}", err=True)
+        sys.exit(LOCKED_EXIT)
+    for result in results:
+        print_summary(result)
+    unreached = [r for r in results if not r.reached_site]
+    if unreached:
+        raise click.ClickException("; ".join(f"{r.name}: {r.failure_hint()}" for r in unreached)
+                                   + f" (log: {unreached[0].log_file})")
+
+
+def crawl_jobs(target, sites_file, profile, overrides) -> list:
+    """What `dca crawl` was asked to do, as CrawlJobs; a clear UsageError otherwise."""
+    from crawler.runner import CrawlJob
+    from crawler.sitelist import SiteListError, find_site, load_sites
+
+    if target and "://" in target:
+        if sites_file:
+            raise click.UsageError("give a URL or --sites FILE [NAME], not both")
+        return [CrawlJob(target, profile, overrides)]
+    if not sites_file:
+        raise click.UsageError("give a site URL, or --sites FILE to crawl the sites of a site list"
+                               + (f" (is {target!r} a name from one?)" if target else ""))
+    try:
+        sites = load_sites(sites_file)
+    except SiteListError as err:
+        raise click.ClickException(str(err)) from None
+    if target:
+        chosen = find_site(sites, target)
+        if chosen is None:
+            raise click.UsageError(f"no site {target!r} in {sites_file} (sites: {', '.join(s.name for s in sites)})")
+        sites = [chosen]
+    return [CrawlJob(s.root, s.profile, {**s.crawl_settings(), "DCA_SITE": s.profile, **overrides}, name=s.name)
+            for s in sites]
 
 
 @main.command()
@@ -182,6 +229,37 @@ def verify(out_dir):
         sys.exit(1)
 
 
+@main.command()
+@click.option("--systemd", is_flag=True, required=True, help="Make a systemd user service + timer pair.")
+@click.option("--install", is_flag=True, help="Write them into ~/.config/systemd/user/ (else print them).")
+@click.option("--sites", "sites_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), required=True,
+              help="The site list the timer crawls.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
+              help="Output directory of the scheduled crawls.")
+@click.option("--on-calendar", default="*-*-* 03:17:00", show_default=True,
+              help="When to run, as systemd OnCalendar (daily at 03:17 by default).")
+@click.option("--name", default="dca-crawl", show_default=True, help="Unit name (NAME.service, NAME.timer).")
+def schedule(systemd, install, sites_file, out_dir, on_calendar, name):
+    """Run `dca crawl --sites FILE` on a timer: print (or --install) a systemd service and timer.
+
+    \b
+    After --install:
+        systemctl --user daemon-reload && systemctl --user enable --now dca-crawl.timer
+        loginctl enable-linger $USER     # run while logged out
+    With cron instead, see the README for the crontab line.
+    """
+    from crawler.schedule import install_units, systemd_units
+
+    units = systemd_units(sites_file, out_dir, on_calendar=on_calendar, name=name)
+    if not install:
+        for filename, text in units.items():
+            click.echo(f"# {filename}\n{text}")
+        return
+    for path in install_units(units):
+        click.echo(f"wrote {path}")
+    click.echo(f"now: systemctl --user daemon-reload && systemctl --user enable --now {name}.timer")
+
+
 # The researcher's commands and rebuild live in crawler/commands/.
 from crawler.commands.rebuild import rebuild_command  # noqa: E402
 from crawler.commands.research import browse_command, export_command, search_command, sql_command  # noqa: E402
@@ -225,6 +303,11 @@ def print_summary(result):
     files = warc_files(result.out_dir)
     table.add_row("WARC files", f"{len(files)} ({human_size(sum(f.stat().st_size for f in files))})")
     console.print(table)
+    counts = result.counts
+    console.print(f"{result.name + ': ' if result.name else ''}pages new {counts['pages_new']}, changed "
+                  f"{counts['pages_changed']}, unchanged {counts['pages_unchanged']} (of which not fetched "
+                  f"{counts['pages_skipped']}), failed {counts['pages_failed']}, refused by robots.txt "
+                  f"{counts['pages_robots']}")
     console.print(f"database: {database_path(result.out_dir)}")
     console.print(f"WARC dir: {result.out_dir / 'warc'}")
     console.print(f"log:      {result.log_file}")

@@ -46,7 +46,26 @@ DOWNLOADER_MIDDLEWARES = {
     # Conditional GET from stored ETag/Last-Modified; a 304 becomes a revisit and
     # the archived original goes on to the spider (archive/conditional.py).
     "archive.conditional.ConditionalGetMiddleware": 940,
+    # Retries wait: Retry-After on 429/503 (seconds or HTTP-date), else exponential backoff.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RetryAfterMiddleware": 550,
+    # Redirect targets pass the incremental rule too (crawler/incremental.py).
+    "crawler.incremental.IncrementalRedirectFilter": 50,
 }
+# crawler/middlewares.py RetryAfterMiddleware: backoff base and cap, longest Retry-After waited out.
+DCA_RETRY_BACKOFF_BASE = 1.0
+DCA_RETRY_BACKOFF_MAX = 60.0
+DCA_RETRY_AFTER_MAX = 600.0
+
+SPIDER_MIDDLEWARES = {
+    # Known, unchanged, no-longer-young articles are not fetched again (crawler/incremental.py).
+    "crawler.incremental.IncrementalMiddleware": 950,
+    # A site list's further start URLs (crawler/sitelist.py).
+    "crawler.middlewares.StartUrlsMiddleware": 960,
+}
+DCA_INCREMENTAL = True
+# The crawl's "now" as ISO 8601; empty = the site's clock (its Date header). For tests and replays of a schedule.
+DCA_NOW = ""
 
 # Scrapy's HTTP/1.1 handler, also keeping the raw status line and header lines
 # (reason phrase, header-name case and order) for the WARC (archive/rawhttp.py).
@@ -90,6 +109,14 @@ DCA_REFETCH_DAYS = 7
 
 EXTENSIONS = {
     "crawler.extensions.ProgressLine": 500,
+    # Each capture counted new / changed / unchanged / failed for the run's `crawls` row.
+    "crawler.extensions.CrawlCounts": 510,
+    # Tests only: DCA_CRASH_AT=POINT:N makes the process SIGKILL itself there.
+    "crawler.extensions.CrashPoints": 520,
 }
+DCA_CRASH_AT = ""
+# DIR/logs/crawl.log rotates at this size, keeping this many old files.
+DCA_LOG_MAX_BYTES = 10 * 1024 * 1024
+DCA_LOG_BACKUPS = 10
 # Seconds between progress lines on stderr; 0 turns them off.
 DCA_PROGRESS_INTERVAL = 10.0

@@ -303,6 +303,17 @@ ADDED_COLUMNS = [
     ("articles", "comments_thread_id", "TEXT"),
     ("comments", "by_post_author", "INTEGER"),
     ("comments", "deleted_capture_id", "INTEGER REFERENCES captures(id)"),
+    # issue 6 (scheduled crawls): each run's site, clock ("now", DCA_NOW in tests) and page counts
+    ("crawls", "site", "TEXT"),
+    ("crawls", "clock", "TEXT"),
+    ("crawls", "pages_new", "INTEGER"),
+    ("crawls", "pages_changed", "INTEGER"),
+    ("crawls", "pages_unchanged", "INTEGER"),   # revisits + articles skipped as unchanged
+    ("crawls", "pages_skipped", "INTEGER"),     # of which: articles not fetched (crawler/incremental.py)
+    ("crawls", "pages_failed", "INTEGER"),
+    ("crawls", "pages_robots", "INTEGER"),      # refused by robots.txt
+    ("crawls", "articles_stored", "INTEGER"),
+    ("crawls", "comments_stored", "INTEGER"),
 ]
 
 FTS = {"articles": ["title", "body_text"], "comments": ["text", "author"]}

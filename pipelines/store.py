@@ -130,10 +130,13 @@ class Store:
     # -- crawls ---------------------------------------------------------------
 
     def begin_crawl(self, settings: dict) -> int:
+        """A `crawls` row for this run; its clock is DCA_NOW (tests, schedule replays) or the start time."""
+        started = utc_now()
+        site = settings.get("DCA_SITE_NAME") or settings.get("DCA_SITE") or None
         with self.db.atomic():
             cur = self.db.execute(
-                "INSERT INTO crawls (started_at, settings, status) VALUES (?, ?, 'running')",
-                [utc_now(), to_json(settings)],
+                "INSERT INTO crawls (started_at, settings, status, site, clock) VALUES (?, ?, 'running', ?, ?)",
+                [started, to_json(settings), site, settings.get("DCA_NOW") or started],
             )
         self.crawl_id = cur.lastrowid
         return self.crawl_id
@@ -142,10 +145,14 @@ class Store:
         self.flush()
         if self.crawl_id is None:
             return
+        counts = crawl_counts(stats)
+        if stats.get("dca/clock"):  # the site's clock at the start of the run (crawler/incremental.py)
+            counts["clock"] = stats["dca/clock"]
+        sets = ", ".join(f"{column} = ?" for column in counts)
         with self.db.atomic():
             self.db.execute(
-                "UPDATE crawls SET finished_at = ?, stats = ?, status = ? WHERE id = ?",
-                [utc_now(), to_json(stats), status, self.crawl_id],
+                f"UPDATE crawls SET finished_at = ?, stats = ?, status = ?, {sets} WHERE id = ?",
+                [utc_now(), to_json(stats), status, *counts.values(), self.crawl_id],
             )
 
     def ensure_site(self, site_id: str, name: str | None = None,
@@ -389,6 +396,31 @@ class Store:
         values = (article_id, capture_id, seen, record.get("comment_count"),
                   record.get("declared_comment_count"), record.get("pingback_count"), int(complete))
         self.db.execute(_insert_sql("comment_counts", COUNT_COLUMNS, "OR REPLACE"), values)
+
+
+def crawl_counts(stats: dict) -> dict:
+    """A run's page counts for its `crawls` row, from the crawl's stats.
+
+    new / changed / unchanged classify each 2xx/3xx capture against the URL's
+    previous capture (crawler/extensions.py CrawlCounts); unchanged also counts
+    the article pages not fetched at all because they had not changed
+    (crawler/incremental.py), which are pages_skipped. failed: error answers
+    (4xx/5xx captures, each attempt) and requests given up on a download error.
+    """
+    def total(prefix: str) -> int:
+        return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
+
+    skipped = stats.get("incremental/skipped", 0)
+    return {
+        "pages_new": stats.get("pages/new", 0),
+        "pages_changed": stats.get("pages/changed", 0),
+        "pages_unchanged": stats.get("pages/unchanged", 0) + skipped,
+        "pages_skipped": skipped,
+        "pages_failed": stats.get("pages/failed", 0) + total("dca/failed/"),
+        "pages_robots": stats.get("robotstxt/forbidden", 0),
+        "articles_stored": stats.get("store/articles", 0),
+        "comments_stored": stats.get("store/comments", 0),
+    }
 
 
 def is_complete(item: dict) -> bool:

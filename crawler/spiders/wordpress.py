@@ -60,13 +60,16 @@ class WordPressSpider(scrapy.Spider):
             if sitemap.type == "sitemapindex":
                 yield scrapy.Request(url, callback=self.parse_sitemap)
             else:
-                yield scrapy.Request(url, callback=self.parse_page)
+                # lastmod lets crawler/incremental.py skip articles that did not change.
+                yield scrapy.Request(url, callback=self.parse_page, meta={"dca_lastmod": entry.get("lastmod")})
 
     def parse_feed(self, response):
-        for link in Selector(response=response, type="xml").xpath("//item/link/text()").getall():
-            url = clean_link(link, response.url)
+        for entry in Selector(response=response, type="xml").xpath("//item"):
+            url = clean_link(entry.xpath("link/text()").get(""), response.url)
             if url:
-                yield scrapy.Request(url, callback=self.parse_page)
+                # The item's date lets crawler/incremental.py skip articles that did not change.
+                yield scrapy.Request(url, callback=self.parse_page,
+                                     meta={"dca_feed_date": entry.xpath("pubDate/text()").get()})
 
     async def parse_page(self, response):
         if not _is_html(response):

@@ -1,0 +1,68 @@
+"""The run lock, with real processes: a second overlapping `dca crawl` exits at once; a dead run's lock is taken over."""
+
+import os
+import subprocess
+import sys
+import time
+
+from crawler.runlock import LockedError, RunLock
+from tests.crawl_helpers import REPO, crawl_log_text
+from tests.sample_site import SampleSite
+
+
+def crawl_command(base_url, out_dir, *settings):
+    command = [sys.executable, "-m", "crawler.cli", "crawl", base_url, "--out", str(out_dir), "--site", "dca-sample",
+               "-s", "DCA_PROGRESS_INTERVAL=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DCA_EXTRACT_WORKERS=0"]
+    for setting in settings:
+        command += ["-s", setting]
+    return command
+
+
+def wait_for_lock(path, pid, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and f'"pid": {pid}' in path.read_text():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{path} never named pid {pid}")
+
+
+def test_overlapping_run_exits_at_once_and_a_dead_runs_lock_is_taken_over(tmp_path):
+    out = tmp_path / "out"
+    with SampleSite(n_articles=38) as site:
+        slow = subprocess.Popen(crawl_command(site.base_url, out, "DOWNLOAD_DELAY=0.5",
+                                              "CONCURRENT_REQUESTS_PER_DOMAIN=1"),
+                                cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for_lock(out / "crawl.lock", slow.pid)
+            started = time.monotonic()
+            second = subprocess.run(crawl_command(site.base_url, out), cwd=REPO, capture_output=True, text=True,
+                                    timeout=60)
+            assert time.monotonic() - started < 15  # no crawling: it stops at the lock
+            assert second.returncode == 75
+            assert f"another run (pid {slow.pid}" in second.stderr and str(out) in second.stderr
+            assert slow.poll() is None  # the first run is untouched
+            requests_before = len(site.requests())
+        finally:
+            slow.kill()  # SIGKILL: the lock file stays behind, naming a dead process
+            slow.wait()
+        assert f'"pid": {slow.pid}' in (out / "crawl.lock").read_text()
+        third = subprocess.run(crawl_command(site.base_url, out, "CLOSESPIDER_PAGECOUNT=5"), cwd=REPO,
+                               capture_output=True, text=True, timeout=120)
+        assert third.returncode == 0, third.stderr[-2000:]
+        assert len(site.requests()) > requests_before
+    log = crawl_log_text(out)
+    assert f"taking over the stale lock {out / 'crawl.lock'} of pid {slow.pid} (dead" in log
+    assert (out / "crawl.lock").read_text() == ""  # released at the end
+
+
+def test_lock_in_process(tmp_path):
+    with RunLock(tmp_path, command="first"):
+        try:
+            RunLock(tmp_path, command="second").acquire()
+        except LockedError as err:
+            assert f"pid {os.getpid()}" in str(err) and "first" in str(err)
+        else:
+            raise AssertionError("a second lock on the same directory was granted")
+    with RunLock(tmp_path) as again:  # released: free again
+        assert again.took_over is None
