@@ -273,7 +273,8 @@ def systems(html, native_comments=False):
     ("<div class='fb-comments' data-href='http://x.example/a/' data-numposts='5'></div>", ("facebook", "http://x.example/a/")),
     ("<div id='coral_thread'></div><script>Coral.createStreamEmbed({ id: 'coral_thread', storyID: 'abc-1',"
      " storyURL: 'http://x.example/a/' });</script>", ("coral", "abc-1")),
-    ("<div data-spotim-module='conversation' data-post-id='p-9'></div>", ("openweb", "p-9")),
+    ("<script async src='https://launcher.spot.im/spot/sp_X' data-spotim-module='spotim-launcher'></script>"
+     "<div data-spotim-module='conversation' data-post-id='p-9'></div>", ("openweb", "p-9")),
     ("<section class='comments-openweb'></section><script>var commentsData = {\"spotId\":\"sp_1\",\"postId\":\"44\"};</script>",
      ("openweb", "44")),
     ("<hyvor-talk-comments website-id='1' page-id='post-5'></hyvor-talk-comments>", ("hyvor", "post-5")),

@@ -298,12 +298,12 @@ class _Extraction:
         self.set("comments", found, "selector")
         r["comment_count"], r["pingback_count"] = len(found), pings
         r["declared_comment_count"] = comments_mod.declared_count(
-            self.doc, self.layout, self.base, (self.url, r["canonical_url"]))
+            self.doc, self.layout, self.base, (self.url, r["canonical_url"]) if (found or pings) else ())
         r["comment_pages"] = comments_mod.page_links(self.doc, self.layout, self.base, self.url)
-        r["post_id"] = comment_systems.post_id(self.doc)
         native_list = bool(comments_mod.top_lists(self.doc, self.layout))
         r["comments_system"], r["comments_thread_id"] = comment_systems.detect(
             self.doc, bool(found or pings), native_list, self.url)
+        r["post_id"] = comment_systems.post_id(self.doc, bool(r["api_root"]) or r["comments_system"] == "wordpress")
 
 
 _SHORT_BODY = 200  # characters: less than this and the next, costlier source is tried

@@ -21,12 +21,15 @@ _NATIVE_MARKERS = "#respond, form#commentform, .comment-respond, .wp-block-post-
 
 
 # -- the WordPress post and its API --------------------------------------------------
-def post_id(doc) -> str | None:
-    """Body class `postid-ID`, shortlink `?p=ID`, the reply form's comment_post_ID, or `#post-ID`."""
-    body = next(iter(css(doc, "body")), None)
+def post_id(doc, wordpress: bool = True) -> str | None:
+    """Body class `postid-ID`, shortlink `?p=ID`, the reply form's comment_post_ID, or `#post-ID`.
+    The later ones walk the page: only when it is a WordPress page (`wordpress`)."""
+    body = next(doc.iter("body"), None)
     match = _POSTID_CLASS.search(body.get("class") or "") if body is not None else None
     if match:
         return match.group(1)
+    if not wordpress:
+        return None
     for link in css(doc, "link[rel~='shortlink'][href]"):
         values = parse_qs(urlsplit(link.get("href")).query).get("p", [])
         if values and values[0].isdigit():
@@ -54,7 +57,7 @@ class _Scripts:
     """The page's script sources and inline code, read once per page."""
 
     def __init__(self, doc):
-        scripts = css(doc, "script")
+        scripts = list(doc.iter("script"))  # by tag name, in C: the cheapest walk
         self.srcs = [s.get("src") or "" for s in scripts if s.get("src")]
         self.code = "\n".join(s.text or "" for s in scripts if not s.get("src") and s.text)
 
@@ -88,7 +91,7 @@ _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)")
 
 def _js(name: str, sep: str = r"\s*[:=]\s*") -> re.Pattern:
     """`name = 'value'`, `name: "value"` or `"name":"value"` (value without its quotes)."""
-    return re.compile(r"""["']?\b""" + name + r"""\b["']?""" + sep + r"""(?P<q>["'])(?P<v>(?:\\.|(?!(?P=q)).)*)(?P=q)""")
+    return re.compile(r"""\b""" + name + r"""\b["']?""" + sep + r"""(?P<q>["'])(?P<v>(?:\\.|(?!(?P=q)).)*)(?P=q)""")
 
 
 _DISQUS_PAGE_ID = _js(r"this\.page\.identifier", r"\s*=\s*")
@@ -106,6 +109,7 @@ def _disqus(doc, scripts: _Scripts):
     if not (thread or scripts.src_has(".disqus.com/embed.js")
             or scripts.code_has("disqus_config", "disqus_identifier", "disqusIdentifier", ".disqus.com/embed.js")):
         return None
+    # (a page's "#disqus_thread" count links name the thread too; the div is the thread)
     # The iframe the embed script left behind (a saved, rendered page) says what it asked for.
     for frame in css(doc, "iframe[src*='disqus.com/embed/comments']"):
         values = parse_qs(urlsplit(frame.get("src")).query).get("t_i")
@@ -130,8 +134,8 @@ def _coral(doc, scripts: _Scripts):
 
 
 def _openweb(doc, scripts: _Scripts):
-    modules = css(doc, "[data-spotim-module], .comments-openweb, spot-im-conversation")
-    if not (modules or scripts.src_has("launcher.spot.im") or (scripts.code_has('"spotId"', "spotId:"))):
+    # Attribute selectors walk the whole page: asked only once a class or script says OpenWeb.
+    if not (css(doc, ".comments-openweb") or scripts.src_has("spot.im") or scripts.code_has("spotId", "spotim")):
         return None
     for el in css(doc, "[data-spotim-module][data-post-id], script[data-post-id][src*='spot.im']"):
         return el.get("data-post-id")
@@ -139,7 +143,7 @@ def _openweb(doc, scripts: _Scripts):
 
 
 def _hyvor(doc, scripts: _Scripts):
-    tags = css(doc, "hyvor-talk-comments")
+    tags = list(doc.iter("hyvor-talk-comments"))
     if tags:
         return attr(tags[0], "page-id") or ""
     if css(doc, "#hyvor-talk-view") or scripts.src_has("talk.hyvor.com"):
@@ -158,7 +162,8 @@ def _commento(doc, scripts: _Scripts):
 
 
 def _viafoura(doc, scripts: _Scripts):
-    if not (css(doc, ".viafoura, vf-conversations, .vf-conversations") or scripts.src_has("viafoura")):
+    if not (css(doc, ".viafoura, .vf-conversations") or next(doc.iter("vf-conversations"), None) is not None
+            or scripts.src_has("viafoura")):
         return None
     for meta in css(doc, "meta[name='vf:container_id'][content]"):
         return meta.get("content")
@@ -166,7 +171,9 @@ def _viafoura(doc, scripts: _Scripts):
 
 
 def _livefyre(doc, scripts: _Scripts):
-    holders = css(doc, "#livefyre-comment, .livefyre, [data-options*='fyre.co']")
+    # The embed's options sit on the comments container (data-options naming *.fyre.co).
+    holders = css(doc, "#livefyre-comment, .livefyre") + [
+        el for el in css(doc, "#comments, .comments") if "fyre.co" in (el.get("data-options") or "")]
     if not (holders or scripts.src_has("livefyre.com") or scripts.code_has("fyre.conv.load")):
         return None
     for el in holders:

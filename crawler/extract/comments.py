@@ -84,7 +84,8 @@ def declared_count(doc, layout, base: str = "", here: tuple[str, ...] = ()) -> i
         if number is not None:
             return number
     here_pages = {_page_key(u) for u in here if u}
-    for a in css(doc, _COMMENTS_LINK):
+    # The link search walks every anchor: only for pages that show a thread (`here` given).
+    for a in css(doc, _COMMENTS_LINK) if here_pages else ():
         if _links_here(a.get("href") or "", base, here_pages):
             number = _count_in(text_of(a))
             if number is not None:
