@@ -193,3 +193,66 @@ def test_cpage_and_comment_page_urls_merge_into_one_thread(site):
         assert item["complete"]
         expected = expected_record(article, base)["comments"]
         assert [c["id"] for c in item["record"]["comments"]] == [c["id"] for c in expected]
+
+
+def thread_for(site, article, profile):
+    """An ArticleThread started from the article page as served, with the REST API on."""
+    base = site.base_url
+    page = site.fetch_exact(article.path)
+    record = extract_page(base + article.path, page.decoded, content_type=page.header("Content-Type"),
+                          profile=profile)
+    return pages.ArticleThread(record, None, rest_api=True, timezone=profile.timezone)
+
+
+def answer(site, thread, url, body=None):
+    page = site.fetch_exact(urlsplit(url)._replace(scheme="", netloc="").geturl(), accept_encoding=None)
+    headers = pages.header_values(page.headers)
+    return thread.add_rest(page.decoded if body is None else body, headers, None)
+
+
+def test_bad_json_or_no_answer_ends_the_rest_part_and_the_item_comes_from_the_html(site):
+    profile = get_profile("dca-sample")
+    article = next(a for a in valid_articles(site) if a.rest_api and len(a.comments) > 3 and not a.comments_per_page)
+    expected = expected_record(article, site.base_url)
+    html_only = pages.ArticleThread(thread_for(site, article, profile).records[0], None, rest_api=False).item()
+
+    # truncated JSON for the comments page
+    thread = thread_for(site, article, profile)
+    post = thread.next_url()
+    assert post.endswith(f"/wp-json/wp/v2/posts/{article.post_id}") and thread.awaited_kind == pages.REST_POST
+    assert answer(site, thread, post) is None
+    comments = thread.next_url()
+    assert thread.awaited_kind == pages.REST_COMMENTS and f"post={article.post_id}" in comments
+    assert answer(site, thread, comments, body=b'[{"id": 1, "post"') == "not a JSON list of comments"
+    assert thread.next_url() is None
+    item = thread.item()
+    assert item["record"] == html_only["record"] and item["complete"]
+    assert [c["id"] for c in item["record"]["comments"]] == [c["id"] for c in expected["comments"]]
+
+    # no answer at all (a network failure): the same
+    thread = thread_for(site, article, profile)
+    thread.next_url()
+    thread.failed()
+    assert thread.next_url() is None and thread.item()["record"] == html_only["record"]
+
+    # every REST answer good: the REST source is recorded
+    thread = thread_for(site, article, profile)
+    while (url := thread.next_url()) is not None:
+        assert answer(site, thread, url) is None
+    item = thread.item()
+    assert item["complete"] and item["record"]["sources"]["comments"] == "rest+selector"
+    assert [c["id"] for c in item["record"]["comments"]] == [c["id"] for c in expected["comments"]]
+
+
+def test_the_rebuild_tracker_closes_a_thread_whose_rest_answer_was_never_captured(site):
+    """As after a crawl with DCA_REST_API=0, or a REST request that got no response."""
+    profile = get_profile("dca-sample")
+    article = next(a for a in valid_articles(site) if a.rest_api and a.comments)
+    record = thread_for(site, article, profile).records[0]
+    tracker = pages.CommentPageTracker()
+    assert tracker.start(record, None, profile.timezone) == []  # waits for the REST post
+    assert len(tracker.awaiting) == 1
+    again = tracker.start(record, None, profile.timezone)        # the article captured again
+    assert len(again) == 1 and again[0]["complete"] and again[0]["record"]["comments"] == record["comments"]
+    finished = tracker.finish()
+    assert len(finished) == 1 and not tracker.open and not tracker.awaiting
