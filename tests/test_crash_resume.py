@@ -10,7 +10,6 @@ ends with the same articles and comments as one uninterrupted crawl.
 """
 
 import io
-import os
 import sqlite3
 import subprocess
 import sys

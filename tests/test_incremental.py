@@ -80,6 +80,17 @@ def test_each_run_fetches_the_new_young_and_changed_articles(three_runs):
     assert new_article.path in second_fetch and second_skip  # the day's article is fetched, most others are not
 
 
+_SERVED = {}
+
+
+def served(run, base, path, accept=None):
+    """What the server sent for path on the run's day (rendering is deterministic; cached per run)."""
+    key = (run["day"], path, accept)
+    if key not in _SERVED:
+        _SERVED[key] = build_response(run["data"], base, "GET", path, accept)
+    return _SERVED[key]
+
+
 def classify(runs, base):
     """Per run: counts of new / changed / unchanged / failed responses, from what the server sent."""
     last_body = {}
@@ -88,7 +99,7 @@ def classify(runs, base):
         counts = dict(new=0, changed=0, unchanged=0, failed=0)
         for entry in run["log"]:
             accept = (entry.headers.get("accept-encoding") or [None])[0]
-            response = build_response(run["data"], base, entry.method, entry.path, accept)
+            response = served(run, base, entry.path, accept)
             if response.status >= 400:
                 counts["failed"] += 1
                 continue
@@ -104,7 +115,7 @@ def robots_refusals(run, base) -> int:
     """Distinct /private/ URLs linked from the HTML pages this run fetched (robots.txt disallows them)."""
     links = set()
     for entry in run["log"]:
-        response = build_response(run["data"], base, "GET", entry.path, None)
+        response = served(run, base, entry.path)
         if "html" in response.page.content_type and response.status == 200:
             for href in re.findall(rb'href="([^"]+)"', response.page.body):
                 href = href.decode().removeprefix(base)
@@ -151,3 +162,16 @@ def test_every_request_names_a_contact_url(three_runs):
     out, base, runs = three_runs
     agents = {e.headers["user-agent"][0] for run in runs for e in run["log"]}
     assert agents and all(re.search(r"\+https?://\S+", agent) for agent in agents), agents
+
+
+def test_the_three_runs_rebuild_to_an_equal_database(three_runs, tmp_path):
+    from archive.rebuild import comparable_tables, rebuild
+
+    out, base, runs = three_runs
+    db = tmp_path / "rebuilt.sqlite"
+    report = rebuild(out / "warc", db, workers=1)
+    assert not report.damaged
+    crawled, again = comparable_tables(out / "archive.sqlite"), comparable_tables(db)
+    assert crawled.keys() == again.keys()
+    for table in crawled:
+        assert crawled[table] == again[table], table

@@ -29,7 +29,7 @@ def wait_for_lock(path, pid, timeout=30.0):
 
 def test_overlapping_run_exits_at_once_and_a_dead_runs_lock_is_taken_over(tmp_path):
     out = tmp_path / "out"
-    with SampleSite(n_articles=38) as site:
+    with SampleSite(n_articles=10) as site:
         slow = subprocess.Popen(crawl_command(site.base_url, out, "DOWNLOAD_DELAY=0.5",
                                               "CONCURRENT_REQUESTS_PER_DOMAIN=1"),
                                 cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,5 +1,6 @@
 """Scheduling (systemd units), the rotating crawl log and the progress lines of an unattended run."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -48,13 +49,16 @@ def test_the_cron_line_runs_the_same_command():
 
 def test_the_crawl_log_rotates_and_progress_lines_go_to_it(tmp_path):
     out = tmp_path / "out"
-    max_bytes = 40_000
-    with SampleSite(n_articles=36) as site:
+    max_bytes = 20_000
+    with SampleSite(n_articles=10) as site:
         result = run_dca_crawl(site.base_url, out, "LOG_LEVEL=DEBUG", f"DCA_LOG_MAX_BYTES={max_bytes}",
                                "DCA_LOG_BACKUPS=3", "DCA_PROGRESS_INTERVAL=0.2")
     logs = sorted((out / "logs").iterdir())
     assert [p.name for p in logs] == ["crawl.log", "crawl.log.1", "crawl.log.2", "crawl.log.3"]
-    assert all(p.stat().st_size <= max_bytes for p in logs)
+    # a file stays under the limit unless one record alone is bigger (it then gets a file of its own)
+    for path in logs:
+        records = len(re.findall(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[", path.read_text(), re.M))
+        assert path.stat().st_size <= max_bytes or records == 1, (path.name, path.stat().st_size, records)
     current = (out / "logs" / "crawl.log").read_text()
     assert "=== dca run ended" in current
     everything = "".join(p.read_text() for p in logs)
@@ -65,7 +69,7 @@ def test_the_crawl_log_rotates_and_progress_lines_go_to_it(tmp_path):
 
 @pytest.mark.skipif(shutil.which("script") is None, reason="needs util-linux `script` for a pseudo-terminal")
 def test_on_a_terminal_the_progress_line_is_redrawn_in_place(tmp_path):
-    with SampleSite(n_articles=36) as site:
+    with SampleSite(n_articles=10) as site:
         command = " ".join([sys.executable, "-m", "crawler.cli", "crawl", site.base_url, "--out", str(tmp_path / "o"),
                             "--site", "dca-sample", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0",
                             "-s", "DCA_PROGRESS_INTERVAL=1"])

@@ -96,7 +96,7 @@ def write_list(path: Path, sites: dict[str, str]) -> Path:
 
 def test_crawl_sites_runs_every_site_into_one_directory_then_one_by_name(tmp_path):
     out = tmp_path / "out"
-    with SampleSite(n_articles=36) as first, SampleSite(n_articles=36, seed=11) as second:
+    with SampleSite(n_articles=10) as first, SampleSite(n_articles=10, seed=11) as second:
         sites = write_list(tmp_path / "sites.toml", {"alpha": first.base_url, "beta": second.base_url})
         command = [sys.executable, "-m", "crawler.cli", "crawl", "--sites", str(sites), "--out", str(out)]
         result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=180)
