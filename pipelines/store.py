@@ -432,6 +432,11 @@ def is_complete(item: dict) -> bool:
     return bool(item.get("complete", True))
 
 
+# Captures handed to the store thread in one queue operation (each one costs the reactor a lock
+# and a wake-up of that thread).
+HANDOVER = 64
+
+
 def _capture_signal():
     from archive.signals import capture_written  # another module's; imported late
 
@@ -442,7 +447,8 @@ class StorePipeline:
     """Scrapy item pipeline: captures (via the signal) and items into the Store.
 
     The Store lives on its own thread (pipelines/store_thread.py): the reactor only
-    queues captures and items, and SQLite writes run beside it. Items queued faster
+    queues captures (HANDOVER at a time, and always before the item that needs them)
+    and items, and SQLite writes run beside it. Items queued faster
     than they are written make process_item wait (bounded memory). When the spider
     closes, everything queued is written and the crawl row finished before the
     thread stops; a write that failed during the crawl is raised there.
@@ -464,6 +470,7 @@ class StorePipeline:
         self.batch = crawler.settings.getint("DCA_STORE_BATCH", 200)
         self.thread: StoreThread | None = None
         self._queued: deque[Future] = deque()
+        self._captures: list[dict] = []  # not yet handed to the store thread
         self._early_captures: list[dict] = []
         crawler.signals.connect(self.capture_written, signal=_capture_signal())
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -502,16 +509,20 @@ class StorePipeline:
         if self.thread is None:
             self._early_captures.append(capture)
             return
-        self._queue(self._add_capture, capture)
+        self._captures.append(capture)
+        if len(self._captures) >= HANDOVER:
+            self._queue(self._add, self._take_captures(), None)
 
     def process_item(self, item, spider=None):
-        self._queue(self._add_item, item)
+        # The captures written so far go first: the item's flush must find their rows.
+        self._queue(self._add, self._take_captures(), item)
         if len(self._queued) > 2 * self.batch:
             return self._wait_for_store(item)
         return item
 
     def close_spider(self, spider=None):
         if self.thread is not None:
+            self._queue(self._add, self._take_captures(), None)
             self._queue(self._flush)
 
     def spider_closed(self, spider=None, reason="finished"):
@@ -519,7 +530,7 @@ class StorePipeline:
             return
         thread, self.thread = self.thread, None
         try:
-            thread.call(self._finish, thread.store, reason)
+            thread.call(self._finish, thread.store, reason, self._take_captures())
         finally:
             thread.close()
         thread.raise_errors()
@@ -530,6 +541,10 @@ class StorePipeline:
         self._queued.append(self.thread.submit(fn, *args))
         while self._queued and self._queued[0].done():
             self._queued.popleft()
+
+    def _take_captures(self) -> list[dict]:
+        captures, self._captures = self._captures, []
+        return captures
 
     async def _wait_for_store(self, item):
         """Backpressure: let the store thread catch up before taking more items."""
@@ -545,21 +560,20 @@ class StorePipeline:
         for capture in early_captures:
             store.add_capture(capture)
 
-    def _add_capture(self, store: Store, capture: dict) -> None:
-        store.add_capture(capture)
-        if store.pending_captures >= self.batch:
-            self._flush(store)
-
-    def _add_item(self, store: Store, item) -> None:
-        store.add_item(item)
-        if store.pending_items >= self.batch:
+    def _add(self, store: Store, captures: list[dict], item) -> None:
+        for capture in captures:
+            store.add_capture(capture)
+        if item is not None:
+            store.add_item(item)
+        if store.pending_captures >= self.batch or store.pending_items >= self.batch:
             self._flush(store)
 
     def _flush(self, store: Store) -> None:
         for key, n in store.flush().items():
             self.stats.inc_value(f"store/{key}", n)
 
-    def _finish(self, store: Store, reason: str) -> None:
+    def _finish(self, store: Store, reason: str, captures: list[dict]) -> None:
+        self._add(store, captures, None)
         self._flush(store)
         store.end_crawl(self.stats.get_stats(), status=reason)
         store.close()

@@ -54,11 +54,16 @@ def test_shutdown_writes_everything_queued(tmp_path):
     for n in range(23):  # not a multiple of the batch: the last rows only go in at shutdown
         crawler.signals.send_catch_log(capture_written, capture=article(n)["capture"], request=None, response=None)
         assert process(pipe, article(n))["record"]["url"].endswith(f"/{n}/")
+    for n in range(5):  # captures after the last item (requisites), fewer than one handover
+        image = dict(capture(1, url=f"{URL}img{n}.jpg"), warc_record_id=f"<urn:uuid:image-{n}>")
+        crawler.signals.send_catch_log(capture_written, capture=image, request=None, response=None)
     pipe.close_spider()
     crawler.signals.send_catch_log(signals.spider_closed, spider=crawler.spider, reason="finished")
     db = sqlite3.connect(tmp_path / "archive.sqlite")
     assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 23
-    assert db.execute("SELECT count(*) FROM captures").fetchone()[0] == 23
+    assert db.execute("SELECT count(*) FROM captures").fetchone()[0] == 23 + 5
+    # Every article points at its capture row.
+    assert db.execute("SELECT count(*) FROM articles WHERE capture_id IS NULL").fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM comments").fetchone()[0] == 3 * 23
     status, stats = db.execute("SELECT status, stats FROM crawls").fetchone()
     assert status == "finished" and '"store/articles": 23' in stats
