@@ -2,24 +2,31 @@
 
 Faults (any makes `dca verify` exit non-zero):
 - a record whose WARC-Block-Digest or WARC-Payload-Digest does not match its bytes;
-- a damaged or truncated file: reported with the offset where the damage starts
-  and the end of the last good record (a crawl never appends to an existing file,
-  so the damaged file stays as it is and the next crawl starts a new one);
+- a damaged file: a gzip member that is not valid gzip, or a record whose block is
+  not as long as it says, with more of the file after it; reported with the offset
+  where the damage starts and the end of the last good record;
 - a `captures` row whose record is missing or differs (file, offset, id, digest, type);
 - a response/revisit record with no `captures` row (orphan record) and a row with
   no record (orphan row); rows of other tables pointing at a missing capture.
+
+Not a fault: an interrupted write. A crawl killed while writing (kill -9, power
+loss) leaves its last file with whole records up to an incomplete LAST gzip
+member. The next run logs it and never appends to that file, so the file stays
+readable up to that offset for good; verify lists it in its own section.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import sqlite3
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
+
+from archive.warc import scan_members
 
 HTTP_TYPES = ("response", "revisit", "request")
 
@@ -47,6 +54,7 @@ class Report:
     records: int = 0
     faults: list[str] = field(default_factory=list)
     damaged: dict[str, int] = field(default_factory=dict)   # file -> last good offset
+    interrupted: dict[str, tuple[int, int]] = field(default_factory=dict)  # file -> (readable up to, partial bytes)
     orphan_records: list[str] = field(default_factory=list)
     orphan_rows: list[str] = field(default_factory=list)
     rows: int = 0
@@ -56,67 +64,53 @@ class Report:
         return not (self.faults or self.orphan_records or self.orphan_rows)
 
 
-def _members(path: Path):
-    """Yield (offset, length) of each gzip member; raise ValueError at damage with its offset."""
-    with open(path, "rb") as fh:
-        data_offset = 0
-        while True:
-            fh.seek(data_offset)
-            start = data_offset
-            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            consumed = 0
-            while not d.eof:
-                chunk = fh.read(1 << 16)
-                if not chunk:
-                    if consumed == 0:
-                        return
-                    raise ValueError(start)
-                try:
-                    d.decompress(chunk)
-                except zlib.error:
-                    raise ValueError(start)
-                consumed += len(chunk)
-            length = consumed - len(d.unused_data)
-            yield start, length
-            data_offset = start + length
+class _Damage(Exception):
+    """A member whose record is unreadable; args[0] is its offset."""
 
 
 def verify_file(path: Path, report: Report, records: dict) -> None:
-    """Check every record of one file; fill records[record_id] = (file, offset, type, payload digest)."""
+    """Check every record of one file; fill records[record_id] = (file, offset, type, payload digest, refers to)."""
+    scan = scan_members(path)
     last_good = 0
     try:
-        for offset, length in _members(path):
-            with open(path, "rb") as fh:
+        with open(path, "rb") as fh:
+            for offset, length in scan.members:
                 fh.seek(offset)
-                member = fh.read(length)
-            import io
+                _check_record(path.name, offset, fh.read(length), report, records)
+                last_good = offset + length
+    except _Damage as err:
+        _damaged(path, report, err.args[0], last_good)
+        return
+    if scan.damaged:
+        _damaged(path, report, scan.damaged_at, last_good)
+    elif scan.partial:
+        report.interrupted[path.name] = (scan.good_end, scan.partial_bytes)
 
-            it = ArchiveIterator(io.BytesIO(member), no_record_parse=True)
-            rec = next(iter(it), None)
-            if rec is None:
-                raise ValueError(offset)
-            block = rec.raw_stream.read()
-            h = rec.rec_headers
-            declared = int(h.get_header("Content-Length") or -1)
-            if declared != len(block):
-                raise ValueError(offset)
-            report.records += 1
-            rid = h.get_header("WARC-Record-ID")
-            if not _check(h.get_header("WARC-Block-Digest"), block):
-                report.faults.append(f"{path.name}@{offset}: block digest mismatch ({rid})")
-            if rec.rec_type in ("response", "request") and (h.get_header("Content-Type") or "").startswith("application/http"):
-                payload = block.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in block else b""
-                if not _check(h.get_header("WARC-Payload-Digest"), payload):
-                    report.faults.append(f"{path.name}@{offset}: payload digest mismatch ({rid})")
-            records[rid] = (path.name, offset, rec.rec_type, h.get_header("WARC-Payload-Digest"),
-                            h.get_header("WARC-Refers-To"))
-            last_good = offset + length
-    except ValueError as err:
-        bad_at = err.args[0] if err.args else last_good
-        report.damaged[path.name] = last_good
-        report.faults.append(
-            f"{path.name}: damaged or truncated at offset {bad_at}; last good record ends at offset {last_good}"
-            f" (file size {path.stat().st_size})")
+
+def _check_record(name: str, offset: int, member: bytes, report: Report, records: dict) -> None:
+    rec = next(iter(ArchiveIterator(io.BytesIO(member), no_record_parse=True)), None)
+    if rec is None:
+        raise _Damage(offset)
+    block = rec.raw_stream.read()
+    h = rec.rec_headers
+    if int(h.get_header("Content-Length") or -1) != len(block):
+        raise _Damage(offset)
+    report.records += 1
+    rid = h.get_header("WARC-Record-ID")
+    if not _check(h.get_header("WARC-Block-Digest"), block):
+        report.faults.append(f"{name}@{offset}: block digest mismatch ({rid})")
+    if rec.rec_type in ("response", "request") and (h.get_header("Content-Type") or "").startswith("application/http"):
+        payload = block.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in block else b""
+        if not _check(h.get_header("WARC-Payload-Digest"), payload):
+            report.faults.append(f"{name}@{offset}: payload digest mismatch ({rid})")
+    records[rid] = (name, offset, rec.rec_type, h.get_header("WARC-Payload-Digest"), h.get_header("WARC-Refers-To"))
+
+
+def _damaged(path: Path, report: Report, bad_at: int, last_good: int) -> None:
+    report.damaged[path.name] = last_good
+    report.faults.append(
+        f"{path.name}: damaged at offset {bad_at}; last good record ends at offset {last_good}"
+        f" (file size {path.stat().st_size})")
 
 
 def verify(out_dir) -> Report:
@@ -144,7 +138,8 @@ def verify(out_dir) -> Report:
             seen.add(rid)
             found = records.get(rid)
             if found is None:
-                why = " (its file is damaged)" if name in damaged else ""
+                why = (" (its file is damaged)" if name in damaged
+                       else " (its file was interrupted while writing)" if name in report.interrupted else "")
                 report.orphan_rows.append(f"captures.id={cid} {url}: record {rid} not in {name}@{offset}{why}")
                 continue
             if (found[0], found[1], found[2]) != (name, offset, kind) or (digest and found[3] != digest):
@@ -169,9 +164,16 @@ def verify(out_dir) -> Report:
 
 
 def format_report(report: Report, limit: int = 50) -> str:
-    lines = [f"{report.files} WARC file(s), {report.records} record(s), {report.rows} captures row(s)"]
+    summary = f"{report.files} WARC file(s), {report.records} record(s), {report.rows} captures row(s)"
+    if report.interrupted:
+        summary += f", {len(report.interrupted)} interrupted write(s)"
+    lines = [summary]
+    interrupted = [f"{name}: readable up to offset {end}, {partial} bytes of partial record"
+                   f" (a crawl was killed while writing it; no crawl appends to this file)"
+                   for name, (end, partial) in sorted(report.interrupted.items())]
     for title, items in (("faults", report.faults), ("records without a captures row", report.orphan_records),
-                         ("rows without a record", report.orphan_rows)):
+                         ("rows without a record", report.orphan_rows),
+                         ("interrupted writes (not faults)", interrupted)):
         if items:
             lines.append(f"{title}: {len(items)}")
             lines += [f"  {x}" for x in items[:limit]]

@@ -16,6 +16,7 @@ import json
 import os
 import socket
 import time
+import zlib
 from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
@@ -388,59 +389,77 @@ class WarcWriter:
         self.close()
 
 
-# -- after a crash -------------------------------------------------------------------
+# -- reading a file member by member (verify, crash recovery) ------------------------
 
 
-class FileTail:
-    """What a scan of one WARC file found: its whole records and any partial trailing bytes."""
+class FileScan:
+    """What a walk over one `.warc.gz` found: its whole gzip members and how the file ends.
 
-    def __init__(self, path: Path, members: list[tuple[int, int]], size: int):
+    A file ends in one of three ways:
+    - cleanly: every byte belongs to a whole member;
+    - interrupted: every member is whole up to a LAST member whose bytes stop before
+      the member does. That is what a writer killed in the middle of a record leaves
+      (kill -9, power loss); the writer never opens an existing file again (mode "x"),
+      so nothing is ever appended after it and the file stays as the crash left it;
+    - damaged: a member's bytes are not valid gzip (corrupt data, a bad CRC) while
+      more of the file follows. No crash does that; the walk stops there.
+    """
+
+    def __init__(self, path: Path, members: list[tuple[int, int]], size: int, damaged_at: int | None = None):
         self.path = path
         self.members = members          # (offset, length) of every whole gzip member, in order
         self.size = size
+        self.damaged_at = damaged_at    # offset of the first member that is not valid gzip, or None
         self.good_end = members[-1][0] + members[-1][1] if members else 0
 
     @property
+    def damaged(self) -> bool:
+        return self.damaged_at is not None
+
+    @property
     def partial_bytes(self) -> int:
-        """Bytes after the last whole record: a record cut off by a crash (kill -9, power loss)."""
-        return self.size - self.good_end
+        """Bytes of the incomplete last member of an interrupted file (0 otherwise)."""
+        return 0 if self.damaged else self.size - self.good_end
 
     @property
     def partial(self) -> bool:
+        """The file was interrupted while writing its last record."""
         return self.partial_bytes > 0
 
 
-def scan_tail(path) -> FileTail:
-    """Walk a `.warc.gz` member by member; stop at the first member that does not end.
-
-    A writer killed in the middle of a record leaves an incomplete gzip member at
-    the end of the file. Readers can use everything up to `good_end`; the writer
-    never opens an existing file again (mode "x"), so nothing is ever appended
-    after the partial record and the file stays as the crash left it.
-    """
-    import zlib
-
+def scan_members(path) -> FileScan:
+    """Walk a `.warc.gz` member by member, stopping at the first member that is damaged or does not end."""
     path = Path(path)
     members: list[tuple[int, int]] = []
     size = path.stat().st_size
     with open(path, "rb") as fh:
         offset = 0
         while offset < size:
-            fh.seek(offset)
-            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            consumed = 0
-            try:
-                while not inflater.eof:
-                    chunk = fh.read(1 << 16)
-                    if not chunk:
-                        break
-                    inflater.decompress(chunk)
-                    consumed += len(chunk)
-            except zlib.error:
+            length = _member_length(fh, offset)
+            if length == _DAMAGED:
+                return FileScan(path, members, size, damaged_at=offset)
+            if length == _INCOMPLETE:
                 break
-            if not inflater.eof:
-                break
-            length = consumed - len(inflater.unused_data)
             members.append((offset, length))
             offset += length
-    return FileTail(path, members, size)
+    return FileScan(path, members, size)
+
+
+_DAMAGED, _INCOMPLETE = -1, -2
+
+
+def _member_length(fh, offset: int) -> int:
+    """Length of the gzip member at `offset`; _DAMAGED for bad gzip, _INCOMPLETE when the file ends first."""
+    fh.seek(offset)
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    consumed = 0
+    while not inflater.eof:
+        chunk = fh.read(1 << 16)
+        if not chunk:
+            return _INCOMPLETE
+        try:
+            inflater.decompress(chunk)
+        except zlib.error:
+            return _DAMAGED
+        consumed += len(chunk)
+    return consumed - len(inflater.unused_data)

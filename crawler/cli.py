@@ -217,9 +217,10 @@ def index(out_dir):
 def verify(out_dir):
     """Re-read every WARC, check its digests, and check the database against the records.
 
-    Reports damaged or truncated files (with the last good offset), digest
-    mismatches, captures rows without their record and records without a row.
-    Exits with status 1 on any fault.
+    Reports damaged files (with the last good offset), digest mismatches,
+    captures rows without their record and records without a row: faults, exit
+    status 1. A file whose last record was cut off by a killed crawl is listed
+    as an interrupted write (readable up to an offset), not a fault.
     """
     from archive.verify import format_report, verify as run_verify
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.warc import scan_tail
+from archive.warc import scan_members
 
 logger = logging.getLogger(__name__)
 
@@ -77,13 +77,18 @@ def files_written_since(warc_dir: Path, since: datetime) -> list[Path]:
 def restore_file(store, path: Path, counts: dict) -> None:
     from archive.rebuild import capture_of
 
-    tail = scan_tail(path)
+    tail = scan_members(path)
     if tail.partial:
         counts["partial_records"] += 1
         counts["partial_bytes"] += tail.partial_bytes
         logger.warning("%s: partial trailing record (%d bytes after offset %d) left by an interrupted run;"
                        " records before it are whole, and no run appends to this file",
                        path.name, tail.partial_bytes, tail.good_end)
+    elif tail.damaged:
+        # Not what a crash leaves: something else damaged the file. Its whole records up to there are used.
+        counts["damaged_files"] = counts.get("damaged_files", 0) + 1
+        logger.error("%s: damaged at offset %d (not a partial trailing record); records before it are used,"
+                     " see `dca verify`", path.name, tail.damaged_at)
     known = {row[0] for row in store.db.execute(
         "SELECT warc_record_id FROM captures WHERE warc_file = ?", [path.name])}
     with open(path, "rb") as fh:

@@ -6,7 +6,8 @@ The re-run finds the dead run (its row becomes `interrupted`), counts a partial
 trailing record, restores the captures rows the store had not flushed, never
 appends to the damaged file, fetches the articles that are missing (not those
 stored before the kill, unless the incremental rules want them anyway), and
-ends with the same articles and comments as one uninterrupted crawl.
+ends with the same articles and comments as one uninterrupted crawl. `dca verify`
+then passes, listing the cut file as an interrupted write.
 """
 
 import io
@@ -18,7 +19,7 @@ from datetime import timedelta
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.warc import scan_tail
+from archive.warc import scan_members
 from tests.crawl_helpers import REPO, connect, crawl_log_text
 from tests.sample_site import SampleSite, day_clock
 
@@ -61,7 +62,7 @@ def uninterrupted(site, tmp_path_factory):
 
 
 def whole_records_readable(path):
-    tail = scan_tail(path)
+    tail = scan_members(path)
     with open(path, "rb") as fh:
         for offset, length in tail.members:
             fh.seek(offset)
@@ -104,6 +105,13 @@ def test_killed_crawl_resumes_to_the_same_archive(point, site, uninterrupted, tm
         assert '"recovery/partial_records": 1' in rows[1]["stats"]
     for name, size in sizes.items():  # never appended to: the crash's files stay as they were
         assert (out / "warc" / name).stat().st_size == size
+    verified = subprocess.run([sys.executable, "-m", "crawler.cli", "verify", "--out", str(out)],
+                              cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert verified.returncode == 0, verified.stdout
+    assert f"{len(partial)} interrupted write(s)" in verified.stdout if partial else "interrupted" not in verified.stdout
+    for name, tail in partial.items():
+        assert (f"{name}: readable up to offset {tail.good_end}, {tail.partial_bytes} bytes of partial record"
+                in verified.stdout)
     # every whole record of the killed run has its captures row again (restored or written)
     for name, tail in tails.items():
         rows_in_file = db.execute("SELECT count(*) FROM captures WHERE warc_file = ?", (name,)).fetchone()[0]

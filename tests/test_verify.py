@@ -52,33 +52,75 @@ def test_a_sound_archive_verifies(archive):
     assert "OK" in proc.stdout and "1 WARC file(s), 15 record(s), 7 captures row(s)" in proc.stdout
 
 
-def test_truncated_file_reported_with_last_good_offset_and_next_crawl_leaves_it_alone(copy, server):
-    [warc] = list((copy / "warc").glob("*.warc.gz"))
+def record_spans(warc: Path) -> list[tuple[int, int]]:
     with open(warc, "rb") as fh:
         it = ArchiveIterator(fh)
-        offsets = []
+        spans = []
         for rec in it:
             rec.raw_stream.read()
-            offsets.append((it.get_record_offset(), it.get_record_length()))
-    # Cut the last record (a response) in the middle: a crash while writing.
-    offset, length = offsets[-1]
+            spans.append((it.get_record_offset(), it.get_record_length()))
+    return spans
+
+
+def test_file_cut_in_its_last_record_is_an_interrupted_write_not_a_fault(copy, server):
+    [warc] = list((copy / "warc").glob("*.warc.gz"))
+    # Cut the last record (a response) in the middle: what a crawl killed while writing leaves.
+    offset, length = record_spans(warc)[-1]
     with open(warc, "r+b") as fh:
         fh.truncate(offset + length // 2)
     damaged = hashlib.sha256(warc.read_bytes()).hexdigest()
+    interrupted = f"{warc.name}: readable up to offset {offset}, {length // 2} bytes of partial record"
     proc = dca_verify(copy)
+    # The finished crawl had stored the cut record's row; a killed one never has (the row follows the write).
     assert proc.returncode == 1
-    assert f"{warc.name}: damaged or truncated at offset {offset}; last good record ends at offset {offset}" in proc.stdout
-    assert "rows without a record: 1" in proc.stdout  # the capture of the cut record
+    assert "faults:" not in proc.stdout and "damaged" not in proc.stdout
+    assert "interrupted writes (not faults): 1" in proc.stdout and interrupted in proc.stdout
+    assert "1 interrupted write(s)" in proc.stdout.splitlines()[0]
+    assert "rows without a record: 1" in proc.stdout and "(its file was interrupted while writing)" in proc.stdout
+    db = sqlite3.connect(copy / "archive.sqlite")
+    db.execute("DELETE FROM captures WHERE warc_file = ? AND warc_offset = ?", (warc.name, offset))
+    db.commit()
+    db.close()
+    proc = dca_verify(copy)
+    assert proc.returncode == 0, proc.stdout
+    assert interrupted in proc.stdout and proc.stdout.rstrip().endswith("OK")
 
     run(copy, [server.base + "/reason"])
     files = sorted((copy / "warc").glob("*.warc.gz"))
     assert len(files) == 2 and warc in files
     assert hashlib.sha256(warc.read_bytes()).hexdigest() == damaged
     proc = dca_verify(copy)
-    assert proc.returncode == 1 and f"last good record ends at offset {offset}" in proc.stdout
-    # The new file is sound and indexed; the damaged one's good records stay indexed.
+    assert proc.returncode == 0, proc.stdout
+    assert interrupted in proc.stdout and "1 interrupted write(s)" in proc.stdout
+    # The new file is sound and indexed; the cut one's good records stay indexed.
     index = (copy / "index.cdxj").read_text()
     assert files[1].name in index and warc.name in index
+
+
+def test_damage_in_the_middle_of_a_file_is_a_fault(copy):
+    [warc] = list((copy / "warc").glob("*.warc.gz"))
+    spans = record_spans(warc)
+    offset, length = spans[len(spans) // 2]
+    with open(warc, "r+b") as fh:  # scramble bytes inside one member's compressed data
+        fh.seek(offset + length // 2)
+        middle = fh.read(16)
+        fh.seek(offset + length // 2)
+        fh.write(bytes(b ^ 0xFF for b in middle))
+    proc = dca_verify(copy)
+    assert proc.returncode == 1
+    assert f"{warc.name}: damaged at offset {offset}; last good record ends at offset {offset}" in proc.stdout
+    assert "interrupted" not in proc.stdout
+
+
+def test_bad_record_after_the_last_whole_member_is_damage_not_an_interrupted_write(copy):
+    [warc] = list((copy / "warc").glob("*.warc.gz"))
+    size = warc.stat().st_size
+    with open(warc, "ab") as fh:  # bytes that are no gzip member at all
+        fh.write(b"not a gzip member\r\n")
+    proc = dca_verify(copy)
+    assert proc.returncode == 1
+    assert f"{warc.name}: damaged at offset {size}; last good record ends at offset {size}" in proc.stdout
+    assert "interrupted" not in proc.stdout
 
 
 def test_orphans_both_ways(copy):
