@@ -147,6 +147,7 @@ def _warcinfo_fields(settings, spider=None) -> dict:
         # What `dca rebuild` needs to extract these records as the crawl did.
         if getattr(spider, "profile", None) is not None:
             fields["dca-site"] = spider.profile.id
+            fields["dca-timezone"] = spider.profile.timezone  # the site list's zone, else the profile's
         if getattr(spider, "root", None):
             fields["dca-root"] = spider.root
     fields["dca-extractor"] = settings.get("DCA_EXTRACTOR") or "crawler.extract.extract_page"

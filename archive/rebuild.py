@@ -15,7 +15,8 @@ order) and treats each one as the crawl treated the response:
 
 A revisit's payload is read from the record it refers to (WARC-Refers-To).
 The site profile of each file comes from its warcinfo record (`dca-site`),
-unless `site` overrides it.
+unless `site` overrides it, read in the zone the crawl used (`dca-timezone`:
+the site list's zone; files without it get the profile's own).
 
 The new database is written to PATH.rebuilding and moved over PATH at the end,
 so a rebuild is idempotent and a parser fix reaches every old capture. The crawl
@@ -218,7 +219,7 @@ class Rebuilder:
         self.tracker = pages.CommentPageTracker()
         self.recent: OrderedDict[str, tuple] = OrderedDict()
         self._profiles: dict[str, object] = {}
-        self._sites_seen: set[str] = set()
+        self._sites_seen: dict[str, str | None] = {}
         self._last_progress = 0.0
         self._done_bytes = 0
         self._total_bytes = 0
@@ -299,8 +300,9 @@ class Rebuilder:
                 rec_type = record.rec_type
                 if rec_type == "warcinfo":
                     fields = warcinfo_fields(record)
-                    if not self.site and fields.get("dca-site"):
-                        profile = self._profile(fields["dca-site"])
+                    site_id = self.site or fields.get("dca-site")
+                    if site_id:
+                        profile = self._profile(site_id, fields.get("dca-timezone"))
                         self._ensure_site(profile)
                     iterator.read_to_end()
                     _check_complete(record)
@@ -419,7 +421,7 @@ class Rebuilder:
     async def _extract(self, entry: _Entry):
         self.report.extracted += 1
         return await pages.extract_record(self.pool, entry.capture["url"], entry.body, entry.content_type,
-                                          entry.profile.id, stats=self.stats, log=logger)
+                                          entry.profile, stats=self.stats, log=logger)
 
     async def _record(self, entry: _Entry):
         if entry.future is None:
@@ -474,14 +476,17 @@ class Rebuilder:
     def _flush(self) -> None:
         self.report.stored.update(self.store.flush())
 
-    def _profile(self, site_id: str):
-        if site_id not in self._profiles:
+    def _profile(self, site_id: str, zone: str | None = None):
+        """The profile named in a warcinfo record, in the zone the crawl read dates in."""
+        key = (site_id, zone)
+        if key not in self._profiles:
             try:
-                self._profiles[site_id] = get_profile(site_id)
+                profile = get_profile(site_id)
             except KeyError:
                 logger.warning("unknown site profile %r in warcinfo; using the generic profile", site_id)
-                self._profiles[site_id] = get_profile(None)
-        return self._profiles[site_id]
+                profile = get_profile(None)
+            self._profiles[key] = profile.with_timezone(_known_zone(zone, site_id))
+        return self._profiles[key]
 
     def _profile_for_url(self, url: str):
         profile = profile_for_url(url)
@@ -489,9 +494,11 @@ class Rebuilder:
         return profile
 
     def _ensure_site(self, profile) -> None:
-        if profile.id not in self._sites_seen:
-            self._sites_seen.add(profile.id)
-            self.store.ensure_site(profile.id, getattr(profile, "name", None), getattr(profile, "timezone", None))
+        # As each crawl run does at its start: the latest zone of a profile id is the one kept.
+        zone = getattr(profile, "timezone", None)
+        if self._sites_seen.get(profile.id, ()) != zone:
+            self._sites_seen[profile.id] = zone
+            self.store.ensure_site(profile.id, getattr(profile, "name", None), zone)
 
     def _damaged(self, path: Path, offset: int, exc: Exception) -> None:
         message = f"{path}: damaged record at offset {offset} skipped ({type(exc).__name__}: {exc})"
@@ -506,6 +513,20 @@ class Rebuilder:
             self._last_progress = now
             self.progress(self._done_bytes + fh_pos if not force else self._done_bytes, self._total_bytes,
                           self.report)
+
+
+def _known_zone(zone: str | None, site_id: str) -> str | None:
+    """The warcinfo's zone when it is a real IANA zone; else None (the profile's own), logged."""
+    from zoneinfo import ZoneInfo
+
+    if not zone:
+        return None
+    try:
+        ZoneInfo(zone)
+    except (ValueError, KeyError):
+        logger.warning("unknown time zone %r in warcinfo of site %r; using the profile's own", zone, site_id)
+        return None
+    return zone
 
 
 def _check_complete(record) -> None:

@@ -6,6 +6,7 @@ the record is identical to an in-process call. With 0 workers it runs inline.
 """
 
 import asyncio
+import functools
 import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
@@ -23,10 +24,16 @@ def _load(extractor_path: str) -> None:
     _extractor = load_object(extractor_path)
 
 
-def _extract(url: str, body: bytes, content_type: str | None, site_id: str) -> dict:
+@functools.lru_cache(maxsize=64)
+def _profile(site_id: str, zone: str | None):
     from crawler.sites import get_profile
 
-    return _extractor(url, body, content_type=content_type, profile=get_profile(site_id))
+    return get_profile(site_id).with_timezone(zone)
+
+
+def _extract(url: str, body: bytes, content_type: str | None, site_id: str, zone: str | None = None) -> dict:
+    # Workers get (profile id, zone), not the profile: a site list's zone replaces the profile's own.
+    return _extractor(url, body, content_type=content_type, profile=_profile(site_id, zone))
 
 
 class ExtractionPool:
@@ -45,12 +52,14 @@ class ExtractionPool:
             )
         return self.executor
 
-    async def extract(self, url: str, body: bytes, content_type: str | None, site_id: str) -> dict:
+    async def extract(self, url: str, body: bytes, content_type: str | None, site_id: str,
+                      zone: str | None = None) -> dict:
+        """The page record of one response, read with profile `site_id` in time zone `zone` (None: the profile's)."""
         if self.workers <= 0:
-            return _extract(url, body, content_type, site_id)
+            return _extract(url, body, content_type, site_id, zone)
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._executor(), _extract, url, body, content_type, site_id)
+            return await loop.run_in_executor(self._executor(), _extract, url, body, content_type, site_id, zone)
         except BrokenProcessPool:
             # A worker died (killed, out of memory): start a fresh pool and report this page.
             logger.error("extraction worker died while parsing %s; restarting the pool", url)

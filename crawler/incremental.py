@@ -20,7 +20,7 @@ Date keeps a skewed local clock from refetching everything or missing changes.
 `DCA_NOW` overrides both (tests and replays of a schedule run a crawl "on" a
 given date, e.g. the sample site's `day_clock(N)`); the WARC records keep the
 real time either way. A response without a Date falls back to the local clock.
-Sitemap dates without a zone are read in the site's zone (`DCA_SITE_TIMEZONE`, else UTC).
+Sitemap dates without a zone are read in the site's zone (`DCA_SITE_TIMEZONE`, else the profile's).
 
 A page fetched again still goes through conditional GET (stored validators) and
 payload deduplication (a revisit record when nothing changed).
@@ -110,6 +110,7 @@ def known_articles(db_path: Path) -> dict[str, KnownArticle]:
 
 class IncrementalMiddleware:
     def __init__(self, crawler, db_path: Path, now: datetime | None, refetch_days: float, site_tz):
+        self.crawler = crawler
         self.stats = crawler.stats
         self.db_path = db_path
         self.fixed = now is not None
@@ -128,7 +129,7 @@ class IncrementalMiddleware:
         if not settings.getbool("DCA_INCREMENTAL", True) or not settings.get("DCA_OUT_DIR"):
             raise NotConfigured
         zone = settings.get("DCA_SITE_TIMEZONE")
-        site_tz = ZoneInfo(zone) if zone else timezone.utc
+        site_tz = ZoneInfo(zone) if zone else None  # None: the spider's profile's zone (see `zone`)
         days = settings.getfloat("DCA_REFETCH_DAYS", DEFAULT_REFETCH_DAYS)
         middleware = cls(crawler, db_path(settings), fixed_now(settings), days, site_tz)
         crawler.dca_incremental = middleware  # for IncrementalRedirectFilter
@@ -186,13 +187,21 @@ class IncrementalMiddleware:
         self._count()
         return True
 
+    @property
+    def zone(self):
+        """The site's zone: the site list's, else the one of the profile the spider reads the site with."""
+        if self.site_tz is None:
+            profile = getattr(getattr(self.crawler, "spider", None), "profile", None)
+            self.site_tz = ZoneInfo(profile.timezone) if profile is not None else timezone.utc
+        return self.site_tz
+
     def reason_to_fetch(self, request) -> str | None:
         """Why this page request goes out ("unknown", "lastmod", "feed", "young"), or None to drop it."""
         article = self.known.get(request.url)
         if article is None or article.captured is None:
             return "unknown"
         for key, reason in ((LASTMOD_META, "lastmod"), (FEED_DATE_META, "feed")):
-            changed = parse_when(request.meta.get(key), self.site_tz)
+            changed = parse_when(request.meta.get(key), self.zone)
             if changed is not None and changed > article.captured:
                 return reason
         if article.published is None or article.published >= self.current_now() - self.refetch:

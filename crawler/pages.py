@@ -81,11 +81,11 @@ def is_article(record: dict | None) -> bool:
     return record is not None and record.get("page_type") == "article"
 
 
-async def extract_record(pool, url: str, body: bytes, content_type: str | None, site_id: str,
+async def extract_record(pool, url: str, body: bytes, content_type: str | None, profile,
                          stats=None, log=None) -> dict | None:
-    """The page record, or None when extraction raised (counted in stats and logged)."""
+    """The page record (read with `profile`, in its time zone), or None when extraction raised (counted and logged)."""
     try:
-        return await pool.extract(url, body, content_type, site_id)
+        return await pool.extract(url, body, content_type, profile.id, profile.timezone)
     except Exception:
         if stats is not None:
             stats.inc_value("extract/errors")

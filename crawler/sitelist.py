@@ -6,7 +6,7 @@ key for every site; each `[sites.NAME]` table is one site:
     [sites.warontherocks]
     profile = "wordpress"                          # site profile id (crawler/sites/)
     start_urls = ["https://warontherocks.com/"]    # the site's root first
-    timezone = "America/New_York"                  # IANA zone of the site
+    timezone = "America/New_York"                  # IANA zone of the site (default: the profile's)
     delay = 2.0                                    # seconds between requests (AutoThrottle's floor)
     concurrency = 1                                # parallel requests to the site
     max_pages = 5000                               # stop a run after this many responses (0: no limit)
@@ -28,8 +28,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-REQUIRED = ("profile", "start_urls", "timezone")
-DEFAULTS = {"delay": 2.0, "concurrency": 1, "max_pages": 0, "max_minutes": 0, "autothrottle": True,
+REQUIRED = ("profile", "start_urls")
+DEFAULTS = {"timezone": None, "delay": 2.0, "concurrency": 1, "max_pages": 0, "max_minutes": 0, "autothrottle": True,
             "settings": {}}
 KNOWN = set(REQUIRED) | set(DEFAULTS)
 TOP_LEVEL = {"defaults", "sites"}
@@ -49,7 +49,7 @@ class Site:
     name: str
     profile: str
     start_urls: tuple[str, ...]
-    timezone: str
+    timezone: str | None = None    # None: the profile's own zone
     delay: float = DEFAULTS["delay"]
     concurrency: int = DEFAULTS["concurrency"]
     max_pages: int = DEFAULTS["max_pages"]
@@ -69,9 +69,10 @@ class Site:
             "AUTOTHROTTLE_ENABLED": self.autothrottle,
             "CONCURRENT_REQUESTS_PER_DOMAIN": self.concurrency,
             "DCA_SITE_NAME": self.name,
-            "DCA_SITE_TIMEZONE": self.timezone,
             "DCA_START_URLS": list(self.start_urls),
         }
+        if self.timezone:  # dates shown without a zone are read in it (extraction, sitemaps)
+            out["DCA_SITE_TIMEZONE"] = self.timezone
         if self.max_pages:
             out["CLOSESPIDER_PAGECOUNT"] = self.max_pages
         if self.max_minutes:
@@ -144,7 +145,8 @@ def _site(name: str, table, defaults: dict, problems: list[str]) -> Site | None:
         if not _is_http_url(url):
             problems.append(f"{where}: start_urls: {url!r} is not an absolute http(s) URL")
     _check_profile(where, values["profile"], problems)
-    _check_timezone(where, values["timezone"], problems)
+    if values["timezone"] is not None:
+        _check_timezone(where, values["timezone"], problems)
     _check_number(where, "delay", values["delay"], float, problems)
     _check_number(where, "concurrency", values["concurrency"], int, problems, minimum=1)
     _check_number(where, "max_pages", values["max_pages"], int, problems)

@@ -55,6 +55,12 @@ class SiteProfile:
     languages: tuple[str, ...] = ("en",)
     _compiled: dict = field(default_factory=dict, compare=False, repr=False)
 
+    def with_timezone(self, zone: str | None) -> "SiteProfile":
+        """This profile read in `zone` (the site list's time zone); itself when no zone or the same one."""
+        if not zone or zone == self.timezone:
+            return self
+        return replace(self, timezone=zone, _compiled={})
+
     # -- layouts ---------------------------------------------------------
     def layout_for(self, when: date | datetime | None = None) -> Layout:
         """The layout in force on `when` (a page's publication date).

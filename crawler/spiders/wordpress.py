@@ -5,6 +5,7 @@ middleware writes it first). Callbacks only decide what to fetch next and turn
 article pages into page records through the configured extractor.
 """
 
+import logging
 from urllib.parse import urljoin
 
 import scrapy
@@ -36,7 +37,8 @@ class WordPressSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         site_id = spider.site_id or crawler.settings.get("DCA_SITE")
-        spider.profile = get_profile(site_id) if site_id else profile_for_url(spider.root)
+        profile = get_profile(site_id) if site_id else profile_for_url(spider.root)
+        spider.profile = site_profile(profile, crawler.settings.get("DCA_SITE_TIMEZONE"), spider.logger)
         spider.pool = ExtractionPool(crawler.settings.get("DCA_EXTRACTOR"), crawler.settings.getint("DCA_EXTRACT_WORKERS"))
         spider.fetch_requisites = crawler.settings.getbool("DCA_FETCH_REQUISITES", True)
         spider.rest_api = crawler.settings.getbool("DCA_REST_API", True)
@@ -167,8 +169,21 @@ class WordPressSpider(scrapy.Spider):
     async def extract_record(self, response):
         """The page record, or None when extraction raised (counted and logged; the WARC has the page)."""
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
-        return await pages.extract_record(self.pool, response.url, response.body, content_type, self.profile.id,
+        return await pages.extract_record(self.pool, response.url, response.body, content_type, self.profile,
                                           stats=self.crawler.stats, log=self.logger)
+
+
+def site_profile(profile, zone: str | None, log):
+    """The profile in the site's own zone (DCA_SITE_TIMEZONE, from the site list); logged once when it differs."""
+    from crawler.sites import DEFAULT_PROFILE_ID
+
+    zoned = profile.with_timezone(zone)
+    if zoned is not profile:
+        # A named profile knows its site's zone, so a different one in the list is worth a second look.
+        level = logging.INFO if profile.id == DEFAULT_PROFILE_ID else logging.WARNING
+        log.log(level, "site time zone %s replaces profile %r's %s for dates shown without a zone",
+                zone, profile.id, profile.timezone)
+    return zoned
 
 
 def _is_html(response) -> bool:
