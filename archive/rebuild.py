@@ -25,7 +25,9 @@ bookkeeping of an existing database at PATH (the `crawls` rows and
 
 A damaged record (bad gzip, truncated file, unparsable headers) is counted,
 reported with its file and offset, and skipped: reading goes on at the next
-gzip member that starts a WARC record.
+gzip member that starts a WARC record. A file whose records are all whole up
+to a last one cut short is what a crawl killed while writing leaves: reported
+as an interrupted write, not as damage (`dca verify` says the same).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from scrapy.exceptions import DropItem
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.records import Record, decoded_payload, read_record
+from archive.warc import scan_members
 from crawler import pages
 from crawler.extraction_pool import ExtractionPool
 from crawler.sites import get_profile, profile_for_url
@@ -75,6 +78,7 @@ class RebuildReport:
     stored: Counter = field(default_factory=Counter)
     dropped: Counter = field(default_factory=Counter)
     damaged: list[str] = field(default_factory=list)      # "file: offset N: reason"
+    interrupted: list[str] = field(default_factory=list)  # files a crash cut in their last record (not damage)
     missing_originals: int = 0
     extract_errors: int = 0
     crawls_carried: int = 0
@@ -319,8 +323,13 @@ class Rebuilder:
                 last_end = iterator.offset
                 self._tick(fh_pos=last_end)
         except Exception as exc:
+            if self._interrupted(path, last_end):
+                return None
             self._damaged(path, last_end, exc)
             return next_member(fh, last_end + 1)
+        if last_end < path.stat().st_size and not self._interrupted(path, last_end):
+            # warcio may end quietly on a cut gzip member: the unread tail is still named.
+            self._damaged(path, last_end, ValueError("bytes after the last whole record"))
         return None
 
     def _entry(self, record, iterator, name: str, profile) -> _Entry | None:
@@ -499,6 +508,16 @@ class Rebuilder:
         if self._sites_seen.get(profile.id, ()) != zone:
             self._sites_seen[profile.id] = zone
             self.store.ensure_site(profile.id, getattr(profile, "name", None), zone)
+
+    def _interrupted(self, path: Path, offset: int) -> bool:
+        """A crash cut the file's last record (the crawl never appends after it): not damage."""
+        scan = scan_members(path)
+        if scan.damaged or not scan.partial or offset < scan.good_end:
+            return False
+        message = f"{path}: interrupted write, readable up to offset {scan.good_end} ({scan.partial_bytes} bytes of partial record)"
+        self.report.interrupted.append(message)
+        logger.warning(message)
+        return True
 
     def _damaged(self, path: Path, offset: int, exc: Exception) -> None:
         message = f"{path}: damaged record at offset {offset} skipped ({type(exc).__name__}: {exc})"

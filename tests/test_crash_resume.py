@@ -112,6 +112,14 @@ def test_killed_crawl_resumes_to_the_same_archive(point, site, uninterrupted, tm
     for name, tail in partial.items():
         assert (f"{name}: readable up to offset {tail.good_end}, {tail.partial_bytes} bytes of partial record"
                 in verified.stdout)
+    rebuilt = subprocess.run([sys.executable, "-m", "crawler.cli", "rebuild", "--warc", str(out / "warc"),
+                              "--db", str(tmp_path / "rebuilt.sqlite")],
+                             cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert "damaged" not in rebuilt.stdout + rebuilt.stderr
+    for name, tail in partial.items():
+        assert f"{name}: interrupted write, readable up to offset {tail.good_end}" in rebuilt.stdout
+    assert articles_and_comments(tmp_path / "rebuilt.sqlite") == uninterrupted
     # every whole record of the killed run has its captures row again (restored or written)
     for name, tail in tails.items():
         rows_in_file = db.execute("SELECT count(*) FROM captures WHERE warc_file = ?", (name,)).fetchone()[0]

@@ -38,7 +38,9 @@ def rebuild_command(warc_dir, db_path, site, workers):
     PATH are kept. Running it twice gives the same database.
 
     A damaged record is reported with its file and offset, counted and
-    skipped; the exit status is then 1.
+    skipped; the exit status is then 1. A file cut in its last record by a
+    crash (kill -9 while writing) is reported as an interrupted write and
+    does not change the exit status.
 
     \b
     Example:
@@ -114,4 +116,6 @@ def _summary(report, db_path: Path, log_file: Path) -> None:
             echo(f"  {key}: {value} (see {log_file})")
     for line in report.damaged:
         echo(f"  {line}", err=True)
+    for line in report.interrupted:
+        echo(f"  {line} (a crash; not a fault)")
     echo(f"  log: {log_file}")
