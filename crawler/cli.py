@@ -289,6 +289,13 @@ def wayback_timestamp(iso_date: str) -> str:
     return "".join(ch for ch in iso_date if ch.isdigit())[:14]
 
 
+def failed_by_status(stats: dict) -> str:
+    """' (401: 12, 404: 2)': which answers the failed pages were (a site's locked REST API answers 401)."""
+    prefix = "pages/failed/"
+    by_status = sorted((key[len(prefix):], value) for key, value in stats.items() if key.startswith(prefix))
+    return f" ({', '.join(f'{status}: {n}' for status, n in by_status)})" if by_status else ""
+
+
 def print_summary(result):
     from rich.console import Console
     from rich.table import Table
@@ -307,8 +314,8 @@ def print_summary(result):
     counts = result.counts
     console.print(f"{result.name + ': ' if result.name else ''}pages new {counts['pages_new']}, changed "
                   f"{counts['pages_changed']}, unchanged {counts['pages_unchanged']} (of which not fetched "
-                  f"{counts['pages_skipped']}), failed {counts['pages_failed']}, refused by robots.txt "
-                  f"{counts['pages_robots']}")
+                  f"{counts['pages_skipped']}), failed {counts['pages_failed']}{failed_by_status(result.stats)}, "
+                  f"refused by robots.txt {counts['pages_robots']}")
     console.print(f"database: {database_path(result.out_dir)}")
     console.print(f"WARC dir: {result.out_dir / 'warc'}")
     console.print(f"log:      {result.log_file}")

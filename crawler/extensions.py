@@ -139,6 +139,7 @@ class CrawlCounts:
         status = int(capture.get("status") or 0)
         if status >= 400:
             self.stats.inc_value("pages/failed")
+            self.stats.inc_value(f"pages/failed/{status}")
             return
         if status < 200:
             return

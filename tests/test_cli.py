@@ -31,6 +31,9 @@ def test_demo_crawls_the_sample_site_and_prints_summary_and_next_steps(tmp_path)
     assert re.search(rf"articles\s*│\s*{articles}\s*│", result.stdout), result.stdout
     assert re.search(rf"comments\s*│\s*{comments}\s*│", result.stdout), result.stdout
     assert list((out / "warc").glob("*.warc.gz"))
+    failed = connection.execute("SELECT status, count(*) FROM captures WHERE status >= 400 GROUP BY status").fetchall()
+    breakdown = ", ".join(f"{status}: {n}" for status, n in failed)
+    assert f"failed {sum(n for _, n in failed)} ({breakdown})," in result.stdout, result.stdout
 
 
 def test_crawling_into_an_existing_directory_adds_to_it(tmp_path):
