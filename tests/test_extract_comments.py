@@ -312,6 +312,27 @@ def test_api_root():
     assert comment_systems.api_root(parse_html("<p>x</p>"), "http://x.example/") is None
 
 
+@pytest.mark.parametrize("cls", ["viafoura", " x\tviafoura\n", "x\xa0viafoura", "viafoura-x", "Viafoura", "vf-conversations y"])
+def test_class_check_from_the_index_is_the_selectors_answer(cls):
+    from crawler.extract.html import css, has_any_class, indexed
+
+    doc = parse_html(f"<body><div class='{cls}'></div><p class='viafourax'></p></body>")
+    walked = bool(css(doc, ".viafoura, .vf-conversations"))
+    with indexed(doc):
+        assert has_any_class(doc, ("viafoura", "vf-conversations")) == walked
+
+
+@pytest.mark.parametrize("code", [
+    "var xid = 'no'; id: 'yes'", "HYVOR_TALK_CONFIG = {id: 'a\\'b'}", "postId='1' postId = \"2\"",
+    "mypostId = '1'; postId: '2'", "postIdx = '1'", "",
+])
+def test_js_value_search_is_the_patterns_search(code):
+    for value in (comment_systems._HYVOR_ID, comment_systems._OPENWEB_POST_ID, comment_systems._DISQUS_PAGE_ID):
+        expected = value.pattern.search(code)
+        got = value.search(code)
+        assert (got and (got.span(), got.group("v"))) == (expected and (expected.span(), expected.group("v")))
+
+
 # -- the sample site's Disqus article and big thread ----------------------------------------
 def test_sample_disqus_and_big_thread_records():
     data = pytest.importorskip("tests.sample_site.data")

@@ -11,7 +11,9 @@ import logging
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from .html import absolute, attr, css
+from lxml import etree
+
+from .html import absolute, attr, css, has_any_class, may_match
 
 log = logging.getLogger(__name__)
 
@@ -44,30 +46,82 @@ def post_id(doc, wordpress: bool = True) -> str | None:
     return None
 
 
+_API_LINKS = etree.XPath("descendant-or-self::link[@href][contains(@rel, 'https://api.w.org/')]")
+
+
 def api_root(doc, base: str) -> str | None:
     """The REST API root WordPress advertises: `<link rel="https://api.w.org/" href=...>`."""
-    for link in css(doc, "link[href]"):
+    # (the XPath keeps only links whose rel holds the text at all: no loop over every link)
+    for link in _API_LINKS(doc):
         if "https://api.w.org/" in (link.get("rel") or "").split():
             return absolute(base, link.get("href"))
     return None
 
 
 # -- script-loaded systems ---------------------------------------------------------------
+def _utf8_text(script) -> bytes:
+    """script.text as UTF-8 (the text of a script without children is all its text)."""
+    if len(script):
+        return (script.text or "").encode("utf-8")
+    return etree.tostring(script, method="text", encoding="utf-8", with_tail=False)
+
+
+# Each code needle contains one of these: a page whose code lacks the anchor lacks all of
+# its needles, so one scan of a big page's code answers for several needles.
+_ANCHORS = ("isqus", "Coral.")
+
+
 class _Scripts:
-    """The page's script sources and inline code, read once per page."""
+    """The page's script sources and inline code (and the custom elements of Hyvor and
+    Viafoura), read in one walk per page."""
 
     def __init__(self, doc):
-        scripts = list(doc.iter("script"))  # by tag name, in C: the cheapest walk
+        scripts, self.hyvor_tags, self.vf_tag = [], [], False
+        # by tag name, in C: the cheapest walk
+        for el in doc.iter("script", "hyvor-talk-comments", "vf-conversations"):
+            if el.tag == "script":
+                scripts.append(el)
+            elif el.tag == "hyvor-talk-comments":
+                self.hyvor_tags.append(el)
+            else:
+                self.vf_tag = True
         self.srcs = [s.get("src") or "" for s in scripts if s.get("src")]
-        self.code = "\n".join(s.text or "" for s in scripts if not s.get("src") and s.text)
+        self._inline = [s for s in scripts if not s.get("src")]
+        # The code as UTF-8 bytes, as the tree holds it: no decoding of big inline JSON
+        # into str, and bytes are searched faster. A needle is in the bytes exactly when
+        # it is in the text.
+        self.blobs = [b for b in map(_utf8_text, self._inline) if b]
+        self._code = None
+        self._anchors: dict[str, bool] = {}
+
+    @property
+    def code(self) -> str:
+        """All inline code, one script a line (joined when a pattern needs it)."""
+        if self._code is None:
+            self._code = "\n".join(s.text for s in self._inline if s.text)
+        return self._code
 
     def src_has(self, *needles: str) -> bool:
         return any(n in src for src in self.srcs for n in needles)
 
     def code_has(self, *needles: str) -> bool:
-        return any(n in self.code for n in needles)
+        return any(self._may_have(n) and self._in_code(n) for n in needles)
 
-    def first(self, *patterns: re.Pattern) -> str | None:
+    def _in_code(self, needle: str) -> bool:
+        if "\n" in needle:  # could span two scripts
+            return needle in self.code
+        raw = needle.encode("utf-8")
+        return any(raw in blob for blob in self.blobs)
+
+    def _may_have(self, needle: str) -> bool:
+        for anchor in _ANCHORS:
+            if anchor in needle:
+                if anchor not in self._anchors:
+                    self._anchors[anchor] = self._in_code(anchor)
+                return self._anchors[anchor]
+        return True
+
+    def first(self, *patterns: "_JsValue") -> str | None:
         for pattern in patterns:
             match = pattern.search(self.code)
             if match and match.group("v").strip():
@@ -89,9 +143,33 @@ def _js_string(raw: str) -> str:
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)")
 
 
-def _js(name: str, sep: str = r"\s*[:=]\s*") -> re.Pattern:
-    """`name = 'value'`, `name: "value"` or `"name":"value"` (value without its quotes)."""
-    return re.compile(r"""\b""" + name + r"""\b["']?""" + sep + r"""(?P<q>["'])(?P<v>(?:\\.|(?!(?P=q)).)*)(?P=q)""")
+class _JsValue:
+    """`name = 'value'`, `name: "value"` or `"name":"value"` (value without its quotes).
+
+    search() gives what the pattern's own search would. A pattern that opens with \\b has
+    no literal prefix for the regex engine to skip to, and tries every position of a page's
+    code (milliseconds on big pages): the name is found first, the full pattern matched there.
+    """
+
+    def __init__(self, name: str, sep: str):
+        rest = name + r"""\b["']?""" + sep + r"""(?P<q>["'])(?P<v>(?:\\.|(?!(?P=q)).)*)(?P=q)"""
+        self.pattern = re.compile(r"\b" + rest)
+        self._scan = re.compile(rest)
+
+    def search(self, text: str) -> re.Match | None:
+        pos = 0
+        while True:
+            found = self._scan.search(text, pos)
+            if found is None:
+                return None
+            match = self.pattern.match(text, found.start())
+            if match:
+                return match
+            pos = found.start() + 1
+
+
+def _js(name: str, sep: str = r"\s*[:=]\s*") -> _JsValue:
+    return _JsValue(name, sep)
 
 
 _DISQUS_PAGE_ID = _js(r"this\.page\.identifier", r"\s*=\s*")
@@ -135,7 +213,8 @@ def _coral(doc, scripts: _Scripts):
 
 def _openweb(doc, scripts: _Scripts):
     # Attribute selectors walk the whole page: asked only once a class or script says OpenWeb.
-    if not (css(doc, ".comments-openweb") or scripts.src_has("spot.im") or scripts.code_has("spotId", "spotim")):
+    if not (has_any_class(doc, ("comments-openweb",)) or scripts.src_has("spot.im")
+            or scripts.code_has("spotId", "spotim")):
         return None
     for el in css(doc, "[data-spotim-module][data-post-id], script[data-post-id][src*='spot.im']"):
         return el.get("data-post-id")
@@ -143,7 +222,7 @@ def _openweb(doc, scripts: _Scripts):
 
 
 def _hyvor(doc, scripts: _Scripts):
-    tags = list(doc.iter("hyvor-talk-comments"))
+    tags = scripts.hyvor_tags
     if tags:
         return attr(tags[0], "page-id") or ""
     if css(doc, "#hyvor-talk-view") or scripts.src_has("talk.hyvor.com"):
@@ -162,8 +241,7 @@ def _commento(doc, scripts: _Scripts):
 
 
 def _viafoura(doc, scripts: _Scripts):
-    if not (css(doc, ".viafoura, .vf-conversations") or next(doc.iter("vf-conversations"), None) is not None
-            or scripts.src_has("viafoura")):
+    if not (has_any_class(doc, ("viafoura", "vf-conversations")) or scripts.vf_tag or scripts.src_has("viafoura")):
         return None
     for meta in css(doc, "meta[name='vf:container_id'][content]"):
         return meta.get("content")
@@ -173,7 +251,8 @@ def _viafoura(doc, scripts: _Scripts):
 def _livefyre(doc, scripts: _Scripts):
     # The embed's options sit on the comments container (data-options naming *.fyre.co).
     holders = css(doc, "#livefyre-comment, .livefyre") + [
-        el for el in css(doc, "#comments, .comments") if "fyre.co" in (el.get("data-options") or "")]
+        el for el in (_OPTIONED_COMMENTS(doc) if may_match("#comments, .comments") else [])
+        if "fyre.co" in (el.get("data-options") or "")]
     if not (holders or scripts.src_has("livefyre.com") or scripts.code_has("fyre.conv.load")):
         return None
     for el in holders:
@@ -181,6 +260,13 @@ def _livefyre(doc, scripts: _Scripts):
         if match:
             return _js_string(match.group("v"))
     return scripts.first(_LIVEFYRE_ARTICLE_ID) or ""
+
+
+# css "#comments, .comments" (as cssselect writes it) among the elements with data-options,
+# in one walk that tests the cheap attribute first
+_OPTIONED_COMMENTS = etree.XPath(
+    "descendant-or-self::*[@data-options][@id = 'comments' or (@class and contains(@class, 'comments') "
+    "and contains(concat(' ', normalize-space(@class), ' '), ' comments '))]")
 
 
 _SYSTEMS = (

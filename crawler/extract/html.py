@@ -210,11 +210,20 @@ class DocumentIndex:
     """
 
     def __init__(self, doc):
-        self.classes = {c for value in _ALL_CLASSES(doc) for c in value.split()}
+        self.root = doc
+        self.class_values = _ALL_CLASSES(doc)
+        self.classes = {c for value in self.class_values for c in value.split()}
         self.ids = set(_ALL_IDS(doc))
 
     def may_match(self, selector: str) -> bool:
         return any(need_c <= self.classes and need_i <= self.ids for need_c, need_i in _requirements(selector))
+
+    def uses_class(self, name: str) -> bool:
+        """Exactly whether `.name` matches an element (split as XPath's normalize-space
+        does, on XML whitespace only), read from the class values, without a walk."""
+        if name not in self.classes:
+            return False
+        return any(name in _XML_SPACE.split(value) for value in self.class_values if name in value)
 
 
 class indexed:
@@ -235,6 +244,24 @@ class indexed:
     def __exit__(self, *exc):
         _STATE.index = self.previous
         return False
+
+
+_XML_SPACE = re.compile(r"[ \t\n\r]+")
+
+
+def may_match(selector: str) -> bool:
+    """False when the current document's index says `selector` cannot match."""
+    index = getattr(_STATE, "index", None)
+    return index is None or index.may_match(selector)
+
+
+def has_any_class(doc, names: Sequence[str]) -> bool:
+    """Whether any element of `doc` has one of the classes (css(doc, ".a, .b") != []),
+    from the document's index when `doc` is the indexed document, else by a walk."""
+    index = getattr(_STATE, "index", None)
+    if index is not None and index.root is doc:
+        return any(index.uses_class(name) for name in names)
+    return bool(css(doc, ", ".join("." + name for name in names)))
 
 
 def css(root, selector: str) -> list:
