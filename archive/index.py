@@ -3,8 +3,9 @@
 `build_index` (what `dca index` runs) indexes every WARC; `update_index` (run at
 the end of each crawl) merges the index lines of new files into the existing
 sorted index, streaming, so the index stays current without re-reading the
-whole archive. A damaged WARC (e.g. truncated by a crash) is left out with a
-warning instead of failing the whole index; `dca verify` reports it.
+whole archive. A WARC that cdxj-indexer cannot read to its end (e.g. cut by a
+crash) gets a warning, and its whole records before the damage are indexed, so
+they stay replayable; `dca verify` reports the file.
 
 During a crawl, `LiveIndex` makes the lines of the records as the WARC writer
 writes them (on its thread), so the end of the crawl only sorts and merges
@@ -25,6 +26,8 @@ from cdxj_indexer.main import CDXJIndexer, SortingWriter
 from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
 from warcio.statusandheaders import StatusAndHeaders
 
+from archive.warc import ends_cleanly
+
 logger = logging.getLogger(__name__)
 
 
@@ -33,7 +36,20 @@ def _warc_files(warc_dir: Path) -> list[str]:
 
 
 def _index_files(inputs: list[str], output: Path, warc_dir: Path) -> list[str]:
-    """Index inputs into output (sorted); return the inputs that could not be indexed."""
+    """Index inputs into output (sorted); return the inputs indexed only up to their damage or cut."""
+    bad = _index_readable(inputs, output, warc_dir)
+    bad += _cut_files(output, [p for p in inputs if p not in bad], warc_dir)
+    if bad:
+        _drop_lines(output, {os.path.relpath(p, warc_dir) for p in bad})
+        with tempfile.TemporaryDirectory() as tmp:
+            parts = [part for part in (_index_whole_records(p, warc_dir, Path(tmp)) for p in bad) if part]
+            if parts:
+                _merge_into(output, parts)
+    return bad
+
+
+def _index_readable(inputs: list[str], output: Path, warc_dir: Path) -> list[str]:
+    """cdxj-indexer over the inputs; return those it could not read (the rest are indexed)."""
     if not inputs:
         output.write_text("")
         return []
@@ -42,18 +58,70 @@ def _index_files(inputs: list[str], output: Path, warc_dir: Path) -> list[str]:
         CDXJIndexer(str(output), inputs, sort=True, dir_root=str(warc_dir)).process_all()
         return []
     except Exception:
-        if len(inputs) == 1:
-            return inputs
-    bad = []
-    for path in inputs:  # find the damaged file(s), index the rest
-        with tempfile.TemporaryDirectory() as tmp:
-            try:
-                CDXJIndexer(str(Path(tmp) / "probe.cdxj"), [path], sort=True, dir_root=str(warc_dir)).process_all()
-            except Exception:
-                bad.append(path)
-    good = [p for p in inputs if p not in bad]
-    _index_files(good, output, warc_dir)
+        bad = inputs if len(inputs) == 1 else [p for p in inputs if not _indexable(p, warc_dir)]
+    _index_readable([p for p in inputs if p not in bad], output, warc_dir)
     return bad
+
+
+def _cut_files(output: Path, paths: list[str], warc_dir: Path) -> list[str]:
+    """The files whose last record is cut short (warcio may read one quietly to the end of the file).
+
+    Only the members from each file's last indexed record on are decompressed again."""
+    last: dict[str, int] = {}
+    with open(output, encoding="utf-8") as lines:
+        for line in lines:
+            fields = json.loads(line.split(" ", 2)[2])
+            name = fields.get("filename")
+            last[name] = max(last.get(name, 0), int(fields.get("offset", 0)))
+    return [p for p in paths if not ends_cleanly(p, last.get(os.path.relpath(p, warc_dir), 0))]
+
+
+def _drop_lines(output: Path, names: set[str]) -> None:
+    tmp = output.with_name(output.name + ".drop")
+    with open(output, encoding="utf-8") as source, open(tmp, "w", encoding="utf-8") as kept:
+        kept.writelines(line for line in source if _filename(line) not in names)
+    os.replace(tmp, output)
+
+
+def _indexable(path: str, warc_dir: Path) -> bool:
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            CDXJIndexer(str(Path(tmp) / "probe.cdxj"), [path], sort=True, dir_root=str(warc_dir)).process_all()
+        except Exception:
+            return False
+    return True
+
+
+def _index_whole_records(path: str, warc_dir: Path, tmp: Path) -> Path | None:
+    """The index lines of a damaged file's whole records before the damage, or None.
+
+    A crash-cut file's records stay replayable. A copy of just those bytes is
+    indexed under the same relative name, so filenames and offsets are the
+    original file's.
+    """
+    from archive.warc import scan_members
+
+    scan = scan_members(path)
+    if not scan.members:
+        return None
+    relative = os.path.relpath(path, warc_dir)
+    prefix = tmp / relative
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "rb") as source, open(prefix, "wb") as copy:
+        remaining = scan.good_end
+        while remaining:
+            chunk = source.read(min(remaining, 1 << 20))
+            if not chunk:
+                break
+            copy.write(chunk)
+            remaining -= len(chunk)
+    part = tmp / (relative + ".cdxj")
+    try:
+        CDXJIndexer(str(part), [str(prefix)], sort=True, dir_root=str(tmp)).process_all()
+    except Exception:
+        logger.exception("the whole records of %s could not be indexed either", path)
+        return None
+    return part
 
 
 def build_index(out_dir, index_path=None) -> Path:
@@ -70,7 +138,7 @@ def build_index(out_dir, index_path=None) -> Path:
     tmp = index_path.with_name(index_path.name + ".tmp")
     bad = _index_files(_warc_files(warc_dir), tmp, warc_dir)
     for path in bad:
-        logger.warning("not indexed (damaged WARC; see `dca verify`): %s", path)
+        logger.warning("indexed only up to its damage or cut (see `dca verify`): %s", path)
     os.replace(tmp, index_path)
     return index_path
 
@@ -201,12 +269,20 @@ def update_index(out_dir, new_files, live: LiveIndex | None = None) -> Path:
     if from_disk:
         part = index_path.with_name(index_path.name + ".new")
         for path in _index_files(from_disk, part, warc_dir):
-            logger.warning("not indexed (damaged WARC; see `dca verify`): %s", path)
+            logger.warning("indexed only up to its damage or cut (see `dca verify`): %s", path)
         parts.append(part)
     if from_live:
         part = index_path.with_name(index_path.name + ".live")
         live.write_sorted(part)
         parts.append(part)
+    _merge_into(index_path, parts)
+    for part in parts:
+        part.unlink()
+    return index_path
+
+
+def _merge_into(index_path: Path, parts: list[Path]) -> None:
+    """Merge sorted index files into the sorted index at index_path (streaming; replaced atomically)."""
     tmp = index_path.with_name(index_path.name + ".tmp")
     old = open(index_path, encoding="utf-8") if index_path.exists() else None
     added = [open(p, encoding="utf-8") for p in parts]
@@ -217,6 +293,3 @@ def update_index(out_dir, new_files, live: LiveIndex | None = None) -> Path:
         for fh in added + ([old] if old else []):
             fh.close()
     os.replace(tmp, index_path)
-    for part in parts:
-        part.unlink()
-    return index_path

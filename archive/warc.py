@@ -448,6 +448,18 @@ def scan_members(path) -> FileScan:
 _DAMAGED, _INCOMPLETE = -1, -2
 
 
+def ends_cleanly(path, offset: int = 0) -> bool:
+    """Whether the gzip members from `offset` on end exactly at the file's end (no cut or damaged tail)."""
+    size = Path(path).stat().st_size
+    with open(path, "rb") as fh:
+        while offset < size:
+            length = _member_length(fh, offset)
+            if length <= 0:
+                return False
+            offset += length
+    return offset == size
+
+
 def _member_length(fh, offset: int) -> int:
     """Length of the gzip member at `offset`; _DAMAGED for bad gzip, _INCOMPLETE when the file ends first."""
     fh.seek(offset)

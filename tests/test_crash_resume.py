@@ -112,6 +112,13 @@ def test_killed_crawl_resumes_to_the_same_archive(point, site, uninterrupted, tm
     for name, tail in partial.items():
         assert (f"{name}: readable up to offset {tail.good_end}, {tail.partial_bytes} bytes of partial record"
                 in verified.stdout)
+    index = (out / "index.cdxj").read_text().splitlines()
+    for name, tail in partial.items():  # the cut file's whole records stay in the index, so they replay
+        with open(out / "warc" / name, "rb") as fh:
+            whole = io.BytesIO(fh.read(tail.good_end))
+        captures = sum(1 for r in ArchiveIterator(whole) if r.rec_type in ("response", "revisit"))
+        assert captures > 0
+        assert sum(1 for line in index if f'"filename": "{name}"' in line) == captures
     rebuilt = subprocess.run([sys.executable, "-m", "crawler.cli", "rebuild", "--warc", str(out / "warc"),
                               "--db", str(tmp_path / "rebuilt.sqlite")],
                              cwd=REPO, capture_output=True, text=True, timeout=120)

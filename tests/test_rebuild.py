@@ -201,3 +201,24 @@ def test_dca_rebuild_runs_as_a_console_command(crawl, tmp_path):
     assert "rebuilt" in result.stdout and "pages/s" in result.stdout
     assert "\x1b[" not in result.stderr  # no progress bar when not on a terminal
     assert comparable_tables(db) == comparable_tables(crawl / "archive.sqlite")
+
+
+def test_a_cut_file_keeps_its_whole_records_in_the_index(crawl, tmp_path):
+    """Wherever a crash cuts a record, the records before it stay indexed (so they replay)."""
+    import io
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    from archive.index import build_index
+    from archive.warc import scan_members
+
+    out = copy_archive(crawl, tmp_path)
+    path = max((out / "warc").glob("*.warc.gz"), key=lambda p: p.stat().st_size)
+    original = path.read_bytes()
+    members = scan_members(path).members
+    for offset, length in members[len(members) // 2::max(1, len(members) // 12)]:
+        path.write_bytes(original[:offset + length // 2])
+        whole = ArchiveIterator(io.BytesIO(original[:offset]))
+        captures = sum(1 for record in whole if record.rec_type in ("response", "revisit"))
+        lines = build_index(out).read_text().splitlines()
+        assert sum(1 for line in lines if f'"filename": "{path.name}"' in line) == captures, offset
