@@ -175,3 +175,17 @@ def test_the_three_runs_rebuild_to_an_equal_database(three_runs, tmp_path):
     assert crawled.keys() == again.keys()
     for table in crawled:
         assert crawled[table] == again[table], table
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Thu, 26 Nov 2026 02:38:24 GMT", "2026-11-26T02:38:24+00:00"),   # every response's Date header
+    ("Thu, 26 Nov 2026 04:38:24 +0200", "2026-11-26T04:38:24+02:00"),
+    ("2026-11-01T10:00:00Z", "2026-11-01T10:00:00+00:00"),            # sitemap lastmod
+    ("2026-11-01", "2026-11-01T00:00:00+00:00"),
+    ("November 3, 2026", "2026-11-03T00:00:00+00:00"),                  # left to dateparser
+])
+def test_dates_of_headers_sitemaps_and_feeds_are_read_with_their_offset(text, expected):
+    from crawler.incremental import parse_when
+
+    assert parse_when(text).isoformat() == expected
+    assert parse_when("no date here") is None
