@@ -20,7 +20,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.httpobj import urlparse_cached
 
 from archive.index import LiveIndex, update_index
@@ -223,7 +223,13 @@ class WarcCaptureMiddleware:
         if "cached" in response.flags or "revisit" in response.flags:
             # Served by HttpCacheMiddleware or rebuilt from the archive: not a new capture.
             return response
-        capture = await self.write(request, response, raw_head)
+        try:
+            capture = await self.write(request, response, raw_head)
+        except Exception as error:
+            self.stats.inc_value("warc/write_failed")
+            logger.error("WARC write failed for %s: the response is not archived and not processed (%s); "
+                         "check the disk and DIR/warc, then crawl again", response.url, error)
+            raise IgnoreRequest(f"not archived: {error}") from error
         request.meta["capture"] = capture
         self._keep_html_payload(capture, response)
         self.crawler.signals.send_catch_log(

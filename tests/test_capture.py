@@ -93,10 +93,20 @@ SPIDER = textwrap.dedent('''
     import json, sys
     import scrapy
     from scrapy.crawler import CrawlerProcess
+    from archive.capture import WarcCaptureMiddleware
     from archive.signals import capture_written
 
-    base, out_dir = sys.argv[1], sys.argv[2]
+    base, out_dir, failing = sys.argv[1], sys.argv[2], sys.argv[3:]
     signalled, seen = [], []
+
+
+    class FailingDiskCapture(WarcCaptureMiddleware):
+        """The writer thread fails for the URLs given, as a full disk would."""
+
+        def _write_counted(self, url, *args, **kwargs):
+            if any(url.endswith(path) for path in failing):
+                raise OSError(28, "No space left on device")
+            return super()._write_counted(url, *args, **kwargs)
 
     class CaptureSpider(scrapy.Spider):
         name = "capture"
@@ -108,6 +118,7 @@ SPIDER = textwrap.dedent('''
         def parse(self, response):
             seen.append({"url": response.url, "body": response.text,
                          "meta_capture": response.meta.get("capture"),
+                         "written_when_parsed": "warc_offset" in response.meta.get("capture", {}),
                          "redirect_urls": response.meta.get("redirect_urls")})
             if response.url.endswith("/chunked"):
                 # Asked only once robots.txt is parsed: Scrapy 2.19 checks requests
@@ -123,7 +134,7 @@ SPIDER = textwrap.dedent('''
         "DCA_OUT_DIR": out_dir,
         "DCA_WARC_PREFIX": "TEST",
         "DCA_WARCINFO": {"operator": "tests"},
-        "DOWNLOADER_MIDDLEWARES": {"archive.capture.WarcCaptureMiddleware": 950},
+        "DOWNLOADER_MIDDLEWARES": {FailingDiskCapture: 950},
         "ROBOTSTXT_OBEY": True,
         "USER_AGENT": "dca-test (+http://127.0.0.1/contact)",
         "LOG_LEVEL": "INFO",
@@ -138,8 +149,9 @@ SPIDER = textwrap.dedent('''
 ''')
 
 
-def run_crawl(tmp_path: Path):
-    """Crawl the loopback server into tmp_path/out; return (out_dir, result, server_log)."""
+def run_crawl(tmp_path: Path, *failing_paths: str):
+    """Crawl the loopback server into tmp_path/out; return (out_dir, result, server_log).
+    Writing the responses of `failing_paths` to WARC fails as on a full disk."""
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     script = tmp_path / "capture_spider.py"
@@ -147,7 +159,7 @@ def run_crawl(tmp_path: Path):
     env = dict(os.environ, PYTHONPATH=str(REPO))
     with LoopbackServer() as server:
         proc = subprocess.run(
-            [sys.executable, str(script), server.base, str(out_dir)],
+            [sys.executable, str(script), server.base, str(out_dir), *failing_paths],
             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
         )
         assert proc.returncode == 0, proc.stderr[-3000:]
@@ -298,6 +310,28 @@ def test_captures_signalled_and_point_at_records(crawl):
         assert rec.rec_headers.get_header("WARC-Payload-Digest") == cap["payload_digest"]
     gz = [s for s in crawl["result"]["seen"] if s["url"].endswith("/gz?x=1&y=two")][0]
     assert gz["meta_capture"]["content_type"] == "text/html; charset=utf-8"
+
+
+def test_a_callback_runs_only_once_its_response_is_written(crawl):
+    # The capture middleware writes before it hands the response on.
+    seen = crawl["result"]["seen"]
+    assert len(seen) == 3 and all(s["written_when_parsed"] for s in seen)
+
+
+def test_a_failed_write_is_counted_logged_and_not_processed(tmp_path):
+    out_dir, result, _log, base = run_crawl(tmp_path, "/chunked")
+    assert result["stats"]["warc/write_failed"] == 1
+    assert f"WARC write failed for {base}/chunked" in result["stderr"]
+    assert "No space left on device" in result["stderr"]
+    # Its callback never ran (so /private, which it asks for, was never fetched); the rest went on.
+    assert sorted(s["url"].removeprefix(base) for s in result["seen"]) == ["/cookies", "/gz?x=1&y=two"]
+    assert "/chunked" not in {s["capture"]["url"].removeprefix(base) for s in result["signalled"]}
+    records = read_records(out_dir / "warc")
+    uris = {r["headers"].get_header("WARC-Target-URI") for r in records if r["type"] == "response"}
+    assert uris == {base + p for p in ("/robots.txt", "/gz?x=1&y=two", "/old", "/cookies")}
+    for path in (out_dir / "warc").glob("*.warc.gz"):
+        check = subprocess.run([str(VENV_BIN / "warcio"), "check", str(path)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
 
 
 def test_stats(crawl):
