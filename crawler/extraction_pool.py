@@ -3,14 +3,19 @@
 Extraction is CPU-bound Python; on the reactor's thread it would hold back every
 download. Workers load the same extractor (DCA_EXTRACTOR) and site profiles, so
 the record is identical to an in-process call. With 0 workers it runs inline.
+
+`read_page` also finds the page's links there (crawler/spiders/links.py), from
+the same bytes: the reactor then parses no HTML at all, only follows the URLs.
 """
 
 import asyncio
 import functools
 import logging
 import multiprocessing
+import traceback
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 
 from scrapy.utils.misc import load_object
 
@@ -34,6 +39,42 @@ def _profile(site_id: str, zone: str | None):
 def _extract(url: str, body: bytes, content_type: str | None, site_id: str, zone: str | None = None) -> dict:
     # Workers get (profile id, zone), not the profile: a site list's zone replaces the profile's own.
     return _extractor(url, body, content_type=content_type, profile=_profile(site_id, zone))
+
+
+@dataclass
+class PageReading:
+    """What a worker read in one HTML page."""
+
+    links: list[str]                                   # same-site pages worth visiting, in page order
+    requisites: list[str] = field(default_factory=list)  # same-site CSS, scripts, images (when asked)
+    record: dict | None = None                         # the page record (when asked and extraction worked)
+    error: str | None = None                           # the extractor's traceback, when it raised
+
+
+def read_links(url: str, body: bytes, content_type: str | None, root: str, profile,
+               requisites: bool) -> PageReading:
+    """The links a spider follows from one page, parsed as Scrapy parses the response."""
+    from scrapy.http import HtmlResponse
+    from scrapy.selector import Selector
+
+    from crawler.spiders.links import page_links, requisite_links
+
+    headers = {"Content-Type": content_type} if content_type else {}
+    selector = Selector(response=HtmlResponse(url, body=body, headers=headers))
+    return PageReading(page_links(selector, url, root, profile.is_denied),
+                       requisite_links(selector, url, root) if requisites else [])
+
+
+def _read_page(url: str, body: bytes, content_type: str | None, site_id: str, zone: str | None,
+               root: str, extract: bool) -> PageReading:
+    profile = _profile(site_id, zone)
+    reading = read_links(url, body, content_type, root, profile, requisites=extract)
+    if extract:
+        try:
+            reading.record = _extractor(url, body, content_type=content_type, profile=profile)
+        except Exception as error:  # the links still count: the crawl goes on from this page
+            reading.error = "".join(traceback.format_exception(error))
+    return reading
 
 
 class ExtractionPool:
@@ -65,6 +106,34 @@ class ExtractionPool:
             logger.error("extraction worker died while parsing %s; restarting the pool", url)
             self.executor = None
             raise
+
+    async def read_page(self, url: str, body: bytes, content_type: str | None, site_id: str,
+                        zone: str | None, root: str, extract: bool) -> PageReading:
+        """Links (and requisites and the record when `extract`) of one HTML page; see PageReading."""
+        if self.workers <= 0:
+            return _read_page(url, body, content_type, site_id, zone, root, extract)
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor(), _read_page, url, body, content_type,
+                                              site_id, zone, root, extract)
+        except BrokenProcessPool:
+            logger.error("extraction worker died while parsing %s; restarting the pool", url)
+            self.executor = None
+            raise
+
+    async def parse_rest(self, kind: str, body: bytes, headers: dict, timezone: str | None) -> dict | None:
+        """A REST answer read in a worker (crawler.pages.parse_rest_answer); inline if the worker died."""
+        from crawler.pages import parse_rest_answer
+
+        if self.workers <= 0:
+            return parse_rest_answer(kind, body, headers, timezone)
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor(), parse_rest_answer, kind, body, headers, timezone)
+        except BrokenProcessPool:
+            logger.error("extraction worker died while reading a REST answer; restarting the pool")
+            self.executor = None
+            return parse_rest_answer(kind, body, headers, timezone)
 
     def close(self) -> None:
         if self.executor is not None:

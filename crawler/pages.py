@@ -11,7 +11,8 @@ crawl made it. There is no second code path:
 - `is_plain_listing(profile, url)`: home, category, tag, author and paged listings
   are followed for links, never extracted;
 - `extract_record(pool, ...)`: the page record through the extraction pool, or None
-  when extraction raised (counted and logged; the WARC has the page);
+  when extraction raised (counted and logged; the WARC has the page); the spider's
+  `read_page(pool, ...)` gets the same record with the page's links in one trip;
 - `is_article(record)`: only article records start an item;
 - `ArticleThread`: an article, its comment pages (/comment-page-N/ or ?cpage=N) and
   then, when the WordPress REST API is used, its REST post and comments pages,
@@ -87,10 +88,31 @@ async def extract_record(pool, url: str, body: bytes, content_type: str | None, 
     try:
         return await pool.extract(url, body, content_type, profile.id, profile.timezone)
     except Exception:
-        if stats is not None:
-            stats.inc_value("extract/errors")
-        (log or logger).exception("extraction failed for %s; the response is archived, the crawl goes on", url)
+        _extraction_failed(url, stats, log, exc_info=True)
         return None
+
+
+async def read_page(pool, url: str, body: bytes, content_type: str | None, profile, root: str,
+                    extract: bool, stats=None, log=None):
+    """The page's links, and its record when `extract` (None when extraction raised: counted and
+    logged). A worker that died costs the record, not the links: they are read here instead."""
+    from crawler.extraction_pool import read_links
+
+    try:
+        reading = await pool.read_page(url, body, content_type, profile.id, profile.timezone, root, extract)
+    except Exception:
+        _extraction_failed(url, stats, log, exc_info=True)
+        return read_links(url, body, content_type, root, profile, requisites=extract)
+    if reading.error:
+        _extraction_failed(url, stats, log, detail=reading.error)
+    return reading
+
+
+def _extraction_failed(url, stats, log, exc_info=False, detail=""):
+    if stats is not None:
+        stats.inc_value("extract/errors")
+    (log or logger).error("extraction failed for %s; the response is archived, the crawl goes on%s",
+                          url, "\n" + detail if detail else "", exc_info=exc_info)
 
 
 # A thread asks for at most this many REST comment pages (100 comments each).
@@ -203,13 +225,16 @@ class ArticleThread:
 
     def add_rest(self, body: bytes, headers: dict, capture) -> str | None:
         """The awaited REST response (2xx). Returns why it ends the REST part, or None when it was good."""
+        return self.add_parsed_rest(parse_rest_answer(self.awaited_kind, body, headers, self.timezone), capture)
+
+    def add_parsed_rest(self, parsed: dict | None, capture) -> str | None:
+        """`add_rest` for an answer already read by parse_rest_answer (in an extraction worker)."""
         if self.awaited_kind == REST_POST:
-            post = rest.parse_post(body, self.timezone)
-            if post is None:
+            if parsed is None:
                 return self._rest_failed("not a WordPress post object")
-            self.rest_post = post
+            self.rest_post = parsed
             return None
-        page = rest.parse_comments_page(body, headers, self.timezone)
+        page = parsed
         if page is None:
             return self._rest_failed("not a JSON list of comments")
         self.rest_pages.append(page)
@@ -261,6 +286,13 @@ class ArticleThread:
             captures.update(self.rest_captures)
         return {"record": record, "capture": self.capture, "comment_captures": captures,
                 "complete": self.html_complete or self.rest_complete}
+
+
+def parse_rest_answer(kind: str, body: bytes, headers: dict, timezone: str | None) -> dict | None:
+    """A REST answer read as the thread awaits it (`kind`): the post, a comments page, or None."""
+    if kind == REST_POST:
+        return rest.parse_post(body, timezone)
+    return rest.parse_comments_page(body, headers, timezone)
 
 
 def comment_captures(record, capture):

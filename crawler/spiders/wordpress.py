@@ -16,7 +16,7 @@ from scrapy.utils.sitemap import Sitemap
 from crawler import pages
 from crawler.extraction_pool import ExtractionPool
 from crawler.sites import get_profile, profile_for_url
-from crawler.spiders.links import SeenUrls, clean_link, css_links, page_links, requisite_links
+from crawler.spiders.links import SeenUrls, clean_link, css_links
 
 SITEMAP_PATHS = ("wp-sitemap.xml", "sitemap_index.xml")
 FEED_PATH = "feed/"
@@ -76,17 +76,14 @@ class WordPressSpider(scrapy.Spider):
     async def parse_page(self, response):
         if not _is_html(response):
             return
-        selector = Selector(response=response)
-        for url in self.seen.new(page_links(selector, response.url, self.root, self.profile.is_denied)):
+        listing = self.is_plain_listing(response.url)
+        page = await self.read_page(response, extract=not listing)
+        for url in self.seen.new(page.links):
             yield scrapy.Request(url, callback=self.parse_page)
-        if self.is_plain_listing(response.url):
-            return
-        record = await self.extract_record(response)
-        if pages.is_article(record):
-            if self.fetch_requisites:
-                for request in self.requisite_requests(selector, response.url):
-                    yield request
-            for request in self.start_article(response, record):
+        if pages.is_article(page.record):
+            for request in self.requisite_requests(page.requisites):
+                yield request
+            for request in self.start_article(response, page.record):
                 yield request
 
     def is_plain_listing(self, url: str) -> bool:
@@ -102,10 +99,11 @@ class WordPressSpider(scrapy.Spider):
 
     async def parse_comment_page(self, response):
         thread = response.meta["thread"]
-        record = await self.extract_record(response) if _is_html(response) else None
+        page = await self.read_page(response, extract=True) if _is_html(response) else None
+        record = page.record if page is not None else None
         thread.add(record, response.meta.get("capture"))
-        if record is not None and self.fetch_requisites:
-            for request in self.requisite_requests(Selector(response=response), response.url):
+        if record is not None:
+            for request in self.requisite_requests(page.requisites):
                 yield request
         for request in self.next_thread_request(thread):
             yield request
@@ -117,14 +115,18 @@ class WordPressSpider(scrapy.Spider):
         self.logger.warning("comment page failed: %s (%s)", failure.request.url, failure.value)
         yield from self.next_thread_request(thread)
 
-    def parse_rest(self, response):
+    async def parse_rest(self, response):
         thread = response.meta["thread"]
-        reason = thread.add_rest(response.body, _header_values(response), response.meta.get("capture"))
+        # Read in a worker: a thread's JSON can be hundreds of comments, too much for the reactor.
+        parsed = await self.pool.parse_rest(thread.awaited_kind, response.body, _header_values(response),
+                                            thread.timezone)
+        reason = thread.add_parsed_rest(parsed, response.meta.get("capture"))
         if reason:
             self.rest_failed(response.url, reason)
         else:
             self.crawler.stats.inc_value("comments/rest_responses")
-        yield from self.next_thread_request(thread)
+        for request in self.next_thread_request(thread):
+            yield request
 
     def rest_request_failed(self, failure):
         """A REST answer that is no 2xx (401, 404, ...) or none at all: the item is made from the HTML."""
@@ -154,8 +156,10 @@ class WordPressSpider(scrapy.Spider):
 
     # Requisites -------------------------------------------------------------
 
-    def requisite_requests(self, selector, base):
-        for url in self.seen.new(requisite_links(selector, base, self.root)):
+    def requisite_requests(self, urls):
+        if not self.fetch_requisites:
+            return
+        for url in self.seen.new(urls):
             yield scrapy.Request(url, callback=self.parse_requisite, priority=-1)
 
     def parse_requisite(self, response):
@@ -166,11 +170,12 @@ class WordPressSpider(scrapy.Spider):
 
     # Extraction ---------------------------------------------------------------
 
-    async def extract_record(self, response):
-        """The page record, or None when extraction raised (counted and logged; the WARC has the page)."""
+    async def read_page(self, response, extract: bool):
+        """Links, requisites and page record, read in a worker (record None when extraction raised:
+        counted and logged; the WARC has the page)."""
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
-        return await pages.extract_record(self.pool, response.url, response.body, content_type, self.profile,
-                                          stats=self.crawler.stats, log=self.logger)
+        return await pages.read_page(self.pool, response.url, response.body, content_type, self.profile,
+                                     self.root, extract, stats=self.crawler.stats, log=self.logger)
 
 
 def site_profile(profile, zone: str | None, log):
