@@ -333,11 +333,12 @@ class WarcCaptureMiddleware:
             return
         outcome = "dropped: " + str(exception) if exception is not None else "stored"
         sent = self.html_payloads.pop(capture.get("warc_record_id"), None)
-        self.metadata_thread.submit(self._describe, record, capture, outcome, sent)
+        # The spider's extraction worker read the page's links already; else they are parsed here.
+        self.metadata_thread.submit(self._describe, record, capture, outcome, sent, adapter.get("outlinks"))
 
-    def _describe(self, record: dict, capture: dict, outcome: str, sent) -> None:
+    def _describe(self, record: dict, capture: dict, outcome: str, sent, outlinks) -> None:
         try:
-            fields = metadata_fields(self.warc_dir, record, capture, outcome, sent)
+            fields = metadata_fields(self.warc_dir, record, capture, outcome, sent, outlinks)
         except Exception:
             logger.exception("metadata record not written for %s", capture.get("url"))
             return

@@ -71,9 +71,21 @@ def summary(record: dict) -> dict:
 
 
 def metadata_fields(warc_dir, record: dict, capture: dict, outcome: str,
-                    sent: tuple[bytes, str | None] | None = None) -> list[tuple[str, str]]:
-    """The fields of the page's metadata record. `sent` is the payload as written to the
-    WARC and its Content-Encoding, when the caller still holds them; else it is read back."""
+                    sent: tuple[bytes, str | None] | None = None,
+                    links: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
+    """The fields of the page's metadata record. `links` are outlinks() of the page when the
+    caller has them; else `sent`, the payload as written to the WARC and its Content-Encoding,
+    when the caller still holds them; else the payload is read back."""
+    if links is None:
+        links = _payload_links(warc_dir, capture, sent)
+    fields = []
+    fields += [("outlink", f"{url} {context}") for url, context in links]
+    fields.append(("extraction", json.dumps(summary(record), ensure_ascii=False, sort_keys=True)))
+    fields.append(("outcome", outcome))
+    return fields
+
+
+def _payload_links(warc_dir, capture: dict, sent) -> list[tuple[str, str]]:
     if sent is not None:
         html = decode_body(*sent)
     else:
@@ -81,9 +93,4 @@ def metadata_fields(warc_dir, record: dict, capture: dict, outcome: str,
             capture["warc_file"], capture["warc_offset"], capture["warc_length"]]
         stored = payload_at(warc_dir, location)
         html = decoded_payload(stored) if stored is not None else None
-    links = outlinks(html, capture["url"]) if html is not None else []
-    fields = []
-    fields += [("outlink", f"{url} {context}") for url, context in links]
-    fields.append(("extraction", json.dumps(summary(record), ensure_ascii=False, sort_keys=True)))
-    fields.append(("outcome", outcome))
-    return fields
+    return outlinks(html, capture["url"]) if html is not None else []

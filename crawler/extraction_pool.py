@@ -49,6 +49,7 @@ class PageReading:
     requisites: list[str] = field(default_factory=list)  # same-site CSS, scripts, images (when asked)
     record: dict | None = None                         # the page record (when asked and extraction worked)
     error: str | None = None                           # the extractor's traceback, when it raised
+    outlinks: list | None = None                       # an article's every link, for its WARC metadata record
 
 
 def read_links(url: str, body: bytes, content_type: str | None, root: str, profile,
@@ -74,6 +75,10 @@ def _read_page(url: str, body: bytes, content_type: str | None, site_id: str, zo
             reading.record = _extractor(url, body, content_type=content_type, profile=profile)
         except Exception as error:  # the links still count: the crawl goes on from this page
             reading.error = "".join(traceback.format_exception(error))
+        if (reading.record or {}).get("page_type") == "article":
+            from archive.metadata import outlinks
+
+            reading.outlinks = outlinks(body, url)
     return reading
 
 

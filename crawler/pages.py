@@ -140,9 +140,11 @@ class ArticleThread:
     can mark comments deleted (pipelines/store.py).
     """
 
-    def __init__(self, first_record, capture, *, rest_api: bool = False, timezone: str | None = None):
+    def __init__(self, first_record, capture, *, rest_api: bool = False, timezone: str | None = None,
+                 outlinks: list | None = None):
         self.records = [first_record]
         self.capture = capture
+        self.outlinks = outlinks  # the first page's links, read by the worker (archive/metadata.py)
         self.comment_captures = comment_captures(first_record, capture)
         self.canonical_url = first_record.get("canonical_url") or first_record.get("url")
         self.timezone = timezone
@@ -284,8 +286,11 @@ class ArticleThread:
         if self.rest_complete:
             record = rest.apply_rest(record, self.rest_post, self.rest_pages, complete=True)
             captures.update(self.rest_captures)
-        return {"record": record, "capture": self.capture, "comment_captures": captures,
+        item = {"record": record, "capture": self.capture, "comment_captures": captures,
                 "complete": self.html_complete or self.rest_complete}
+        if self.outlinks is not None:
+            item["outlinks"] = self.outlinks
+        return item
 
 
 def parse_rest_answer(kind: str, body: bytes, headers: dict, timezone: str | None) -> dict | None:

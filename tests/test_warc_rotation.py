@@ -66,8 +66,8 @@ def test_rotation_never_splits_a_request_from_its_response(crawl):
 
 def test_each_article_page_has_a_metadata_record(crawl):
     db = connect(crawl["out"] / "archive.sqlite")
-    articles = db.execute("SELECT a.title, c.warc_record_id, c.url FROM articles a JOIN captures c"
-                          " ON c.id = a.capture_id").fetchall()
+    articles = db.execute("SELECT a.title, c.warc_record_id, c.url, c.warc_file, c.warc_offset, c.warc_length"
+                          " FROM articles a JOIN captures c ON c.id = a.capture_id").fetchall()
     assert len(articles) >= 10
     metadata = defaultdict(list)
     for _name, recs in crawl["files"]:
@@ -75,13 +75,19 @@ def test_each_article_page_has_a_metadata_record(crawl):
             if r["type"] == "metadata":
                 assert r["h"].get_header("Content-Type") == "application/warc-fields"
                 metadata[r["h"].get_header("WARC-Concurrent-To")].append(r)
-    for title, record_id, url in articles:
+    for title, record_id, url, *location in articles:
         [meta] = metadata[record_id]
         assert meta["h"].get_header("WARC-Target-URI") == url
         fields = meta["payload"].decode().splitlines()
         outlinks = [f.split(": ", 1)[1] for f in fields if f.startswith("outlink: ")]
         assert len(outlinks) > 10
         assert any(o.endswith(" img/@src") for o in outlinks) and any(o.endswith(" a/@href") for o in outlinks)
+        # Read by the extraction worker from the page it extracted: the links of the archived payload.
+        from archive.metadata import outlinks as links_of
+        from archive.records import decoded_payload, payload_at
+
+        payload = decoded_payload(payload_at(crawl["out"] / "warc", location))
+        assert outlinks == [f"{link} {context}" for link, context in links_of(payload, url)]
         summary = json.loads(next(f for f in fields if f.startswith("extraction: ")).split(": ", 1)[1])
         assert summary["title"] == title and summary["page_type"] == "article"
         assert summary["word_count"] > 50 and summary["lead_image"]

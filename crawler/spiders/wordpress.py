@@ -83,7 +83,7 @@ class WordPressSpider(scrapy.Spider):
         if pages.is_article(page.record):
             for request in self.requisite_requests(page.requisites):
                 yield request
-            for request in self.start_article(response, page.record):
+            for request in self.start_article(response, page.record, page.outlinks):
                 yield request
 
     def is_plain_listing(self, url: str) -> bool:
@@ -92,9 +92,9 @@ class WordPressSpider(scrapy.Spider):
 
     # Articles, their comment pages and REST answers (crawler/pages.py) -----
 
-    def start_article(self, response, record):
+    def start_article(self, response, record, outlinks=None):
         thread = pages.ArticleThread(record, response.meta.get("capture"), rest_api=self.rest_api,
-                                     timezone=getattr(self.profile, "timezone", None))
+                                     timezone=getattr(self.profile, "timezone", None), outlinks=outlinks)
         yield from self.next_thread_request(thread)
 
     async def parse_comment_page(self, response):
