@@ -167,7 +167,8 @@ class WarcWriter:
                 continue
         self._name = name
         self._exchanges_in_file = 0
-        self._warc = WARCWriter(self._file, gzip=True, warc_version=WARC_VERSION)
+        # Records are serialised uncompressed into memory, then gzipped in one call (_write).
+        self._warc = WARCWriter(None, gzip=False, warc_version=WARC_VERSION)
         self.files.append(name)
         self._write(self._warcinfo_record(name))
         self._sync()
@@ -212,9 +213,19 @@ class WarcWriter:
             self._open_new_file()
 
     def _write(self, record) -> tuple[int, int]:
-        """Write one record as one gzip member; return (offset, length)."""
+        """Write one record as one gzip member; return (offset, length).
+
+        The same bytes warcio's gzip=True writes (one deflate stream at level 9 per
+        record), made in one compress call and one file write instead of one per
+        header block and payload chunk: each of those lets go of the GIL, and this
+        thread then waits for the reactor's thread to hand it back.
+        """
         offset = self._file.tell()
+        plain = BytesIO()
+        self._warc.out = plain
         self._warc.write_record(record)
+        gzipper = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        self._file.write(gzipper.compress(plain.getvalue()) + gzipper.flush())
         length = self._file.tell() - offset
         self.records += 1
         self.bytes_written += length
