@@ -78,12 +78,14 @@ def child(mode: str, url: str, out_dir: Path, rest_api: str = "on"):
     process = CrawlerProcess(crawl_settings(out_dir, overrides))
     crawler = process.create_crawler(spider_class)
     mix = collections.Counter()
+    per_5s = collections.Counter()
+    started = time.perf_counter()
 
     def count(response, **kwargs):
         mix[kind(response)] += 1
+        per_5s[int((time.perf_counter() - started) // 5)] += 1
 
     crawler.signals.connect(count, signal=signals.response_received)  # a weak reference: count lives on here
-    started = time.perf_counter()
     process.crawl(crawler, url=url, site="dca-sample")
     process.start()
     seconds = time.perf_counter() - started
@@ -91,6 +93,7 @@ def child(mode: str, url: str, out_dir: Path, rest_api: str = "on"):
     print(json.dumps({
         "mode": mode, "responses": responses, "seconds": round(seconds, 2), "mix": dict(sorted(mix.items())),
         "pages_per_s": round(responses / seconds, 1),
+        "per_5s": [per_5s[i] for i in range(max(per_5s, default=-1) + 1)],
         "articles_stored": crawler.stats.get_value("store/articles", 0),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
@@ -132,6 +135,7 @@ def report(bare: dict, full: dict, rest_api: str) -> float:
               + (f" (+ extraction worker {result['worker_peak_rss_mb']} MB)" if result["mode"] == "full" else "")
               + (f", {result['articles_stored']} articles stored" if result["mode"] == "full" else ""))
         print(f"      request mix: " + ", ".join(f"{k} {v}" for k, v in result["mix"].items()))
+        print(f"      responses per 5 s: {' '.join(map(str, result['per_5s']))}")
     print(f"REST API requests in the full crawl: {rest_api} (the bare spider makes none)")
     ratio = full["pages_per_s"] / bare["pages_per_s"]
     print(f"ratio full/bare: {ratio:.2f} (target >= 0.80)")
