@@ -1,10 +1,10 @@
 """The `metadata` record of an article page: its outlinks and an extraction summary.
 
 Written (application/warc-fields, WARC-Concurrent-To the page's response or
-revisit record) once the article item has left the pipelines. The outlinks come
-from the archived payload itself (the bytes the capture middleware just wrote, or
-read back from the WARC), so they are every link of the page as captured, not only
-the ones the spider chose to follow.
+revisit record) once the article item has left the pipelines. The outlinks are
+read from the page's payload, by the extraction worker from the bytes it extracted
+(item["outlinks"]), else here from the bytes the capture middleware wrote or from
+the WARC: every link of the page as captured, not only the ones the spider followed.
 
     outlink: https://example.org/2024/05/other/ a/@href
     outlink: https://example.org/wp-content/uploads/lead.jpg img/@src
