@@ -101,44 +101,34 @@ class ExtractionPool:
     async def extract(self, url: str, body: bytes, content_type: str | None, site_id: str,
                       zone: str | None = None) -> dict:
         """The page record of one response, read with profile `site_id` in time zone `zone` (None: the profile's)."""
-        if self.workers <= 0:
-            return _extract(url, body, content_type, site_id, zone)
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._executor(), _extract, url, body, content_type, site_id, zone)
-        except BrokenProcessPool:
-            # A worker died (killed, out of memory): start a fresh pool and report this page.
-            logger.error("extraction worker died while parsing %s; restarting the pool", url)
-            self.executor = None
-            raise
+        return await self._call(f"parsing {url}", _extract, url, body, content_type, site_id, zone)
 
     async def read_page(self, url: str, body: bytes, content_type: str | None, site_id: str,
                         zone: str | None, root: str, extract: bool) -> PageReading:
         """Links (and requisites and the record when `extract`) of one HTML page; see PageReading."""
-        if self.workers <= 0:
-            return _read_page(url, body, content_type, site_id, zone, root, extract)
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._executor(), _read_page, url, body, content_type,
-                                              site_id, zone, root, extract)
-        except BrokenProcessPool:
-            logger.error("extraction worker died while parsing %s; restarting the pool", url)
-            self.executor = None
-            raise
+        return await self._call(f"parsing {url}", _read_page, url, body, content_type, site_id, zone, root, extract)
 
     async def parse_rest(self, kind: str, body: bytes, headers: dict, timezone: str | None) -> dict | None:
         """A REST answer read in a worker (crawler.pages.parse_rest_answer); inline if the worker died."""
         from crawler.pages import parse_rest_answer
 
-        if self.workers <= 0:
+        try:
+            return await self._call("reading a REST answer", parse_rest_answer, kind, body, headers, timezone)
+        except BrokenProcessPool:
             return parse_rest_answer(kind, body, headers, timezone)
+
+    async def _call(self, what: str, fn, *args):
+        """fn(*args) in a worker (inline with 0 workers)."""
+        if self.workers <= 0:
+            return fn(*args)
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._executor(), parse_rest_answer, kind, body, headers, timezone)
+            return await loop.run_in_executor(self._executor(), fn, *args)
         except BrokenProcessPool:
-            logger.error("extraction worker died while reading a REST answer; restarting the pool")
+            # A worker died (killed, out of memory): start a fresh pool and report this call.
+            logger.error("extraction worker died while %s; restarting the pool", what)
             self.executor = None
-            return parse_rest_answer(kind, body, headers, timezone)
+            raise
 
     def close(self) -> None:
         if self.executor is not None:

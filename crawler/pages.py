@@ -236,7 +236,7 @@ class ArticleThread:
                 return self._rest_failed("not a WordPress post object")
             self.rest_post = parsed
             return None
-        page = parsed
+        page = parsed  # a comments page
         if page is None:
             return self._rest_failed("not a JSON list of comments")
         self.rest_pages.append(page)

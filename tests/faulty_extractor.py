@@ -18,3 +18,11 @@ def extract_page(url, body, **kwargs):
     if marker and marker in url:
         raise InjectedFault(f"injected extraction fault for {url}")
     return real_extract_page(url, body, **kwargs)
+
+
+def dying_extract_page(url, body, **kwargs):
+    """Kills its worker process on the chosen URL, as the OOM killer would."""
+    marker = os.environ.get("DCA_TEST_FAIL_ON", "")
+    if marker and marker in url:
+        os._exit(3)
+    return real_extract_page(url, body, **kwargs)
