@@ -14,7 +14,6 @@ import asyncio
 import functools
 import json
 import logging
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from pathlib import Path
@@ -55,9 +54,6 @@ WARCINFO_SETTINGS = (
     "DCA_FETCH_REQUISITES",
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-# HTML payloads kept after writing, by record id, for the metadata record of the page's
-# item (which usually comes a few captures later); a page not in here is read back.
-HTML_PAYLOADS_KEPT = 256
 
 
 def _latin1(value: bytes | str) -> str:
@@ -174,7 +170,6 @@ class WarcCaptureMiddleware:
         # Metadata records are described (outlinks parsed) on their own thread, so the writer's
         # queue, which the downloads wait on, holds only writes.
         self.metadata_thread = ThreadPoolExecutor(1, thread_name_prefix="warc-metadata")
-        self.html_payloads: OrderedDict[str, tuple[bytes, str | None]] = OrderedDict()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -231,7 +226,6 @@ class WarcCaptureMiddleware:
                          "check the disk and DIR/warc, then crawl again", response.url, error)
             raise IgnoreRequest(f"not archived: {error}") from error
         request.meta["capture"] = capture
-        self._keep_html_payload(capture, response)
         self.crawler.signals.send_catch_log(
             signal=capture_written, capture=capture, request=request, response=response
         )
@@ -313,15 +307,6 @@ class WarcCaptureMiddleware:
 
     # -- metadata records -----------------------------------------------------------
 
-    def _keep_html_payload(self, capture: dict, response) -> None:
-        if not (200 <= response.status < 300 and response.body
-                and b"html" in (response.headers.get(b"Content-Type") or b"").lower()):
-            return
-        encoding = response.headers.get(b"Content-Encoding")
-        self.html_payloads[capture["warc_record_id"]] = (response.body, encoding and encoding.decode("latin-1"))
-        if len(self.html_payloads) > HTML_PAYLOADS_KEPT:
-            self.html_payloads.popitem(last=False)
-
     def item_done(self, item, response=None, spider=None, exception=None, **kwargs):
         """An article item left the pipelines (stored or dropped): describe it in a metadata record."""
         from itemadapter import ItemAdapter
@@ -332,13 +317,12 @@ class WarcCaptureMiddleware:
         if not record or not capture or record.get("page_type") != "article" or self.writer is None:
             return
         outcome = "dropped: " + str(exception) if exception is not None else "stored"
-        sent = self.html_payloads.pop(capture.get("warc_record_id"), None)
-        # The spider's extraction worker read the page's links already; else they are parsed here.
-        self.metadata_thread.submit(self._describe, record, capture, outcome, sent, adapter.get("outlinks"))
+        # The spider's extraction worker read the page's links already; else the payload is read back.
+        self.metadata_thread.submit(self._describe, record, capture, outcome, adapter.get("outlinks"))
 
-    def _describe(self, record: dict, capture: dict, outcome: str, sent, outlinks) -> None:
+    def _describe(self, record: dict, capture: dict, outcome: str, outlinks) -> None:
         try:
-            fields = metadata_fields(self.warc_dir, record, capture, outcome, sent, outlinks)
+            fields = metadata_fields(self.warc_dir, record, capture, outcome, outlinks)
         except Exception:
             logger.exception("metadata record not written for %s", capture.get("url"))
             return

@@ -3,8 +3,7 @@
 Written (application/warc-fields, WARC-Concurrent-To the page's response or
 revisit record) once the article item has left the pipelines. The outlinks are
 read from the page's payload, by the extraction worker from the bytes it extracted
-(item["outlinks"]), else here from the bytes the capture middleware wrote or from
-the WARC: every link of the page as captured, not only the ones the spider followed.
+(item["outlinks"]), else here from the WARC: every link of the page as captured, not only the ones the spider followed.
 
     outlink: https://example.org/2024/05/other/ a/@href
     outlink: https://example.org/wp-content/uploads/lead.jpg img/@src
@@ -20,7 +19,7 @@ from urllib.parse import urldefrag, urljoin
 
 import lxml.html
 
-from archive.records import decode_body, decoded_payload, payload_at
+from archive.records import decoded_payload, payload_at
 
 SUMMARY_KEYS = ("site", "page_type", "canonical_url", "title", "published_at", "modified_at",
                 "language", "comment_count", "declared_comment_count", "pingback_count")
@@ -71,13 +70,11 @@ def summary(record: dict) -> dict:
 
 
 def metadata_fields(warc_dir, record: dict, capture: dict, outcome: str,
-                    sent: tuple[bytes, str | None] | None = None,
                     links: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
     """The fields of the page's metadata record. `links` are outlinks() of the page when the
-    caller has them; else `sent`, the payload as written to the WARC and its Content-Encoding,
-    when the caller still holds them; else the payload is read back."""
+    caller has them (the extraction worker read them); else the payload is read back."""
     if links is None:
-        links = _payload_links(warc_dir, capture, sent)
+        links = _payload_links(warc_dir, capture)
     fields = []
     fields += [("outlink", f"{url} {context}") for url, context in links]
     fields.append(("extraction", json.dumps(summary(record), ensure_ascii=False, sort_keys=True)))
@@ -85,12 +82,9 @@ def metadata_fields(warc_dir, record: dict, capture: dict, outcome: str,
     return fields
 
 
-def _payload_links(warc_dir, capture: dict, sent) -> list[tuple[str, str]]:
-    if sent is not None:
-        html = decode_body(*sent)
-    else:
-        location = capture.get("refers_to_location") if capture.get("warc_type") == "revisit" else [
-            capture["warc_file"], capture["warc_offset"], capture["warc_length"]]
-        stored = payload_at(warc_dir, location)
-        html = decoded_payload(stored) if stored is not None else None
+def _payload_links(warc_dir, capture: dict) -> list[tuple[str, str]]:
+    location = capture.get("refers_to_location") if capture.get("warc_type") == "revisit" else [
+        capture["warc_file"], capture["warc_offset"], capture["warc_length"]]
+    stored = payload_at(warc_dir, location)
+    html = decoded_payload(stored) if stored is not None else None
     return outlinks(html, capture["url"]) if html is not None else []

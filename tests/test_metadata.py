@@ -1,10 +1,10 @@
-"""Metadata record fields: from the payload the capture middleware still holds, or read back, alike."""
+"""Metadata record fields: from the links the extraction worker read, or from the payload read back, alike."""
 
 from __future__ import annotations
 
 import gzip
 
-from archive.metadata import metadata_fields
+from archive.metadata import metadata_fields, outlinks as links_of
 from archive.warc import WarcWriter
 
 PAGE = (b'<html><head><link rel="stylesheet" href="/style.css"></head><body>'
@@ -12,7 +12,7 @@ PAGE = (b'<html><head><link rel="stylesheet" href="/style.css"></head><body>'
         b'<img src="lead.jpg" srcset="lead-2x.jpg 2x"></body></html>')
 
 
-def test_fields_from_held_payload_equal_fields_read_back(tmp_path):
+def test_fields_from_links_read_by_the_worker_equal_fields_read_back(tmp_path):
     body = gzip.compress(PAGE, mtime=0)
     url = "http://site.test/2024/05/page/"
     with WarcWriter(tmp_path, fsync=False) as writer:
@@ -22,7 +22,7 @@ def test_fields_from_held_payload_equal_fields_read_back(tmp_path):
             response_headers=[("Content-Type", "text/html"), ("Content-Encoding", "gzip")])
     record = {"page_type": "article", "title": "A page", "body_text": "one two three"}
     read_back = metadata_fields(tmp_path, record, capture, "stored")
-    held = metadata_fields(tmp_path, record, capture, "stored", sent=(body, "gzip"))
+    held = metadata_fields(tmp_path, record, capture, "stored", links=links_of(PAGE, url))
     assert held == read_back
     outlinks = [value for name, value in held if name == "outlink"]
     assert outlinks == ["http://site.test/style.css link/@href", "http://site.test/2024/05/other/ a/@href",
