@@ -33,6 +33,11 @@ DOWNLOAD_TIMEOUT = 60
 # A response larger than this is cut off and logged instead of exhausting memory.
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+# Scrapy starts this many tasks for every response's callback output, and they live as long as
+# the callback: an article awaiting its extraction worker held 100, and hundreds of such
+# articles made every garbage collection slow. A callback yields at most one item and a few
+# dozen requests, which need no more parallelism than this.
+CONCURRENT_ITEMS = 8
 
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
