@@ -40,6 +40,11 @@ def outlinks(html: bytes, base_url: str) -> list[tuple[str, str]]:
         doc = lxml.html.fromstring(html, base_url=base_url)
     except (ValueError, lxml.etree.ParserError):
         return []
+    return document_outlinks(doc, base_url)
+
+
+def document_outlinks(doc: lxml.html.HtmlElement, base_url: str) -> list[tuple[str, str]]:
+    """outlinks() of a page already parsed (by lxml.html's parser, as parsel's selectors are)."""
     seen, out = set(), []
     for element, attribute, link, _pos in doc.iterlinks():
         if not isinstance(element.tag, str):

@@ -52,16 +52,21 @@ class PageReading:
     outlinks: list | None = None                       # an article's every link, for its WARC metadata record
 
 
-def read_links(url: str, body: bytes, content_type: str | None, root: str, profile,
-               requisites: bool) -> PageReading:
-    """The links a spider follows from one page, parsed as Scrapy parses the response."""
+def page_selector(url: str, body: bytes, content_type: str | None):
+    """The page parsed as Scrapy parses a response (parsel, lxml.html's parser)."""
     from scrapy.http import HtmlResponse
     from scrapy.selector import Selector
 
+    headers = {"Content-Type": content_type} if content_type else {}
+    return Selector(response=HtmlResponse(url, body=body, headers=headers))
+
+
+def read_links(url: str, body: bytes, content_type: str | None, root: str, profile,
+               requisites: bool, selector=None) -> PageReading:
+    """The links a spider follows from one page (`selector`: the page already parsed)."""
     from crawler.spiders.links import page_links, requisite_links
 
-    headers = {"Content-Type": content_type} if content_type else {}
-    selector = Selector(response=HtmlResponse(url, body=body, headers=headers))
+    selector = selector if selector is not None else page_selector(url, body, content_type)
     return PageReading(page_links(selector, url, root, profile.is_denied),
                        requisite_links(selector, url, root) if requisites else [])
 
@@ -69,16 +74,18 @@ def read_links(url: str, body: bytes, content_type: str | None, root: str, profi
 def _read_page(url: str, body: bytes, content_type: str | None, site_id: str, zone: str | None,
                root: str, extract: bool) -> PageReading:
     profile = _profile(site_id, zone)
-    reading = read_links(url, body, content_type, root, profile, requisites=extract)
+    selector = page_selector(url, body, content_type)
+    reading = read_links(url, body, content_type, root, profile, requisites=extract, selector=selector)
     if extract:
         try:
             reading.record = _extractor(url, body, content_type=content_type, profile=profile)
         except Exception as error:  # the links still count: the crawl goes on from this page
             reading.error = "".join(traceback.format_exception(error))
         if (reading.record or {}).get("page_type") == "article":
-            from archive.metadata import outlinks
+            from archive.metadata import document_outlinks
 
-            reading.outlinks = outlinks(body, url)
+            # The links' tree serves the metadata record too: one parse fewer per article.
+            reading.outlinks = document_outlinks(selector.root, url)
     return reading
 
 
