@@ -14,22 +14,14 @@ read from the page's payload, by the extraction worker from the bytes it extract
 from __future__ import annotations
 
 import json
-from functools import lru_cache
-from urllib.parse import urldefrag, urljoin
 
 import lxml.html
 
 from archive.records import decoded_payload, payload_at
+from crawler.spiders.links import absolute_link
 
 SUMMARY_KEYS = ("site", "page_type", "canonical_url", "title", "published_at", "modified_at",
                 "language", "comment_count", "declared_comment_count", "pingback_count")
-
-
-@lru_cache(maxsize=100_000)
-def _absolute(link: str, base_scheme: str) -> str:
-    # An absolute link resolves the same against any base of the same scheme (urljoin only
-    # looks at the base's scheme then): pages share most of these (navigation, sidebars, requisites).
-    return urldefrag(urljoin(base_scheme + "://_/", link))[0]
 
 
 def outlinks(html: bytes, base_url: str) -> list[tuple[str, str]]:
@@ -49,12 +41,7 @@ def document_outlinks(doc: lxml.html.HtmlElement, base_url: str) -> list[tuple[s
     for element, attribute, link, _pos in doc.iterlinks():
         if not isinstance(element.tag, str):
             continue
-        link = link.strip()
-        rest = link.partition("//")[2]
-        if link.startswith(("http://", "https://")) and rest[:1] not in ("", "/", "?", "#", "\\"):
-            url = _absolute(link, base_url.partition(":")[0])
-        else:
-            url = urldefrag(urljoin(base_url, link))[0]
+        url = absolute_link(link.strip(), base_url)
         if not url.startswith(("http://", "https://")) or url in seen:
             continue
         seen.add(url)

@@ -1,6 +1,7 @@
 """Which links of a WordPress site the spider follows, and which page requisites it archives."""
 
 import re
+from functools import lru_cache
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from parsel import Selector
@@ -43,26 +44,44 @@ def same_site(url: str, root: str) -> bool:
     return urlsplit(url).netloc.lower() == urlsplit(root).netloc.lower()
 
 
+@lru_cache(maxsize=50_000)
+def _absolute(link: str, base_scheme: str) -> str:
+    # An absolute link resolves the same against any base of the same scheme (urljoin only
+    # looks at the base's scheme then): pages share most of these (menus, sidebars, requisites).
+    return urldefrag(urljoin(base_scheme + "://_/", link))[0]
+
+
+def absolute_link(link: str, base: str) -> str:
+    """urljoin(base, link) without its fragment."""
+    if link.startswith(("http://", "https://")) and link.partition("//")[2][:1] not in ("", "/", "?", "#", "\\"):
+        return _absolute(link, base.partition(":")[0])
+    return urldefrag(urljoin(base, link))[0]
+
+
 def clean_link(href: str, base: str) -> str | None:
     """Absolute URL without fragment, or None for mailto:, javascript: and the like."""
     href = (href or "").strip()
     if not href or href.startswith(("mailto:", "javascript:", "tel:", "data:")):
         return None
-    url = urldefrag(urljoin(base, href))[0]
+    url = absolute_link(href, base)
     return url if url.startswith(("http://", "https://")) else None
+
+
+@lru_cache(maxsize=50_000)
+def _worth_following(url: str, root_netloc: str) -> bool:
+    """Same site, not machinery (NEVER_FOLLOW), not a file (NOT_A_PAGE): decided once per URL."""
+    parts = urlsplit(url)
+    return (parts.netloc.lower() == root_netloc and not NEVER_FOLLOW.search(url)
+            and not NOT_A_PAGE.search(parts.path))
 
 
 def page_links(selector: Selector, base: str, root: str, is_denied=lambda url: False) -> list[str]:
     """Same-site page links worth visiting, in document order, without duplicates."""
+    root_netloc = urlsplit(root).netloc.lower()
     seen, links = set(), []
     for href in selector.css("a::attr(href)").getall():
         url = clean_link(href, base)
-        if not url or url in seen or not same_site(url, root):
-            continue
-        path = urlsplit(url).path
-        if NEVER_FOLLOW.search(url) or NOT_A_PAGE.search(path):
-            continue
-        if is_denied(url):
+        if not url or url in seen or not _worth_following(url, root_netloc) or is_denied(url):
             continue
         seen.add(url)
         links.append(url)
