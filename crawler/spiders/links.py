@@ -44,7 +44,7 @@ def same_site(url: str, root: str) -> bool:
     return urlsplit(url).netloc.lower() == urlsplit(root).netloc.lower()
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=20_000)
 def _absolute(link: str, base_scheme: str) -> str:
     # An absolute link resolves the same against any base of the same scheme (urljoin only
     # looks at the base's scheme then): pages share most of these (menus, sidebars, requisites).
@@ -67,7 +67,7 @@ def clean_link(href: str, base: str) -> str | None:
     return url if url.startswith(("http://", "https://")) else None
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=20_000)
 def _worth_following(url: str, root_netloc: str) -> bool:
     """Same site, not machinery (NEVER_FOLLOW), not a file (NOT_A_PAGE): decided once per URL."""
     parts = urlsplit(url)
