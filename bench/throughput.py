@@ -5,7 +5,9 @@
 The sample site runs in its own process. Each crawl runs in a fresh process
 (Twisted's reactor cannot restart) and reports its own peak RSS. "Bare" is
 Scrapy, with its own download handler, following the same links with no WARC,
-no extraction and no store; "full" is `dca crawl`'s default pipeline. Prints
+no extraction and no store; "full" is `dca crawl`'s default pipeline. Both run with
+the project's settings (crawler/settings.py: concurrency, CONCURRENT_ITEMS, ...) and
+LOOPBACK_SETTINGS, so the ratio is the cost of archiving, not of tuning. Prints
 pages/s for each, their ratio, peak RSS, and each crawl's request mix (responses
 by kind), since the full crawl also asks the WordPress REST API for comment
 threads (DCA_REST_API, on by default) and the bare one does not.
