@@ -6,18 +6,19 @@ the record is identical to an in-process call. With 0 workers it runs inline.
 
 `read_page` also finds the page's links there (crawler/spiders/links.py), from
 the same bytes: the reactor then parses no HTML at all, only follows the URLs.
+Calls reach the workers through crawler/worker_process.py, from the event loop itself.
 """
 
-import asyncio
 import functools
 import logging
 import multiprocessing
 import traceback
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from scrapy.utils.misc import load_object
+
+from crawler.worker_process import WorkerProcess
 
 logger = logging.getLogger(__name__)
 
@@ -93,17 +94,17 @@ class ExtractionPool:
     def __init__(self, extractor_path: str, workers: int):
         self.extractor_path = extractor_path
         self.workers = workers
-        self.executor = None
+        self.processes: list[WorkerProcess] = []
         _load(extractor_path)
 
-    def _executor(self) -> ProcessPoolExecutor:
-        if self.executor is None:
+    def _worker(self) -> WorkerProcess:
+        """The live worker owing the fewest answers; missing or dead ones are started afresh."""
+        self.processes = [p for p in self.processes if not p.dead]
+        while len(self.processes) < self.workers:
             # spawn, not fork: the parent runs a reactor and threads that a fork would copy mid-flight.
-            self.executor = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_load, initargs=(self.extractor_path,),
-            )
-        return self.executor
+            self.processes.append(WorkerProcess(multiprocessing.get_context("spawn"), _load, (self.extractor_path,),
+                                                name="dca-extract"))
+        return min(self.processes, key=lambda p: len(p.owed))
 
     async def extract(self, url: str, body: bytes, content_type: str | None, site_id: str,
                       zone: str | None = None) -> dict:
@@ -128,16 +129,14 @@ class ExtractionPool:
         """fn(*args) in a worker (inline with 0 workers)."""
         if self.workers <= 0:
             return fn(*args)
-        loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._executor(), fn, *args)
+            return await self._worker().call(fn, *args)
         except BrokenProcessPool:
-            # A worker died (killed, out of memory): start a fresh pool and report this call.
-            logger.error("extraction worker died while %s; restarting the pool", what)
-            self.executor = None
+            # A worker died (killed, out of memory): the next call starts a fresh one.
+            logger.error("extraction worker died while %s; starting a new one", what)
             raise
 
     def close(self) -> None:
-        if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
-            self.executor = None
+        for process in self.processes:
+            process.close()
+        self.processes = []

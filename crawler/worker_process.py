@@ -1,0 +1,174 @@
+"""One worker process, fed by the asyncio event loop itself: no helper threads in the crawl.
+
+concurrent.futures.ProcessPoolExecutor moves each call through two threads of the
+calling process (a queue feeder and a result manager) and keeps only one call
+queued per worker. In a crawl both threads compete with the reactor for the GIL,
+and while they wait for it the worker runs dry with hundreds of pages in line.
+Here the loop writes each call to the worker's socket as it is made (non-blocking,
+buffered) and reads the answers when the socket is readable, in the order the
+calls were sent. Frames are those of multiprocessing.Connection, whose blocking
+send/recv the worker uses.
+
+A worker that exits (killed, out of memory) fails every call it still owed with
+BrokenProcessPool; the pool decides what to start next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import os
+import pickle
+import struct
+import traceback
+from concurrent.futures.process import BrokenProcessPool
+
+logger = logging.getLogger(__name__)
+
+_READ_SIZE = 1 << 20
+
+
+def serve(conn, initializer, initargs) -> None:
+    """The worker's loop: (fn, args) in, (ok, result or exception) out, until the socket closes."""
+    initializer(*initargs)
+    while True:
+        try:
+            fn, args = conn.recv()
+        except EOFError:
+            return
+        try:
+            reply = (True, fn(*args))
+        except Exception as error:
+            error.add_note("".join(traceback.format_exception(error)))  # the worker's traceback travels along
+            reply = (False, error)
+        try:
+            conn.send(reply)
+        except Exception as error:  # pickling failed before a byte was written
+            conn.send((False, RuntimeError(f"the worker's answer could not be sent back: {error!r}")))
+
+
+def _frame(payload: bytes) -> bytes:
+    """multiprocessing.Connection's framing: a 4-byte length, or -1 and an 8-byte one."""
+    if len(payload) > 0x7FFFFFFF:
+        return struct.pack("!iQ", -1, len(payload)) + payload
+    return struct.pack("!i", len(payload)) + payload
+
+
+def _unframe(buffer: bytearray) -> bytes | None:
+    """The first whole frame's payload, removed from the buffer; None while it is incomplete."""
+    if len(buffer) < 4:
+        return None
+    (size,), header = struct.unpack_from("!i", buffer), 4
+    if size == -1:
+        if len(buffer) < 12:
+            return None
+        (size,), header = struct.unpack_from("!Q", buffer, 4), 12
+    if len(buffer) < header + size:
+        return None
+    payload = bytes(buffer[header:header + size])
+    del buffer[:header + size]
+    return payload
+
+
+class WorkerProcess:
+    def __init__(self, context, initializer, initargs, name: str = "dca-worker"):
+        parent, child = context.Pipe(duplex=True)
+        self.process = context.Process(target=serve, args=(child, initializer, initargs), name=name, daemon=True)
+        self.process.start()
+        child.close()
+        self.conn = parent
+        self.fd = parent.fileno()
+        os.set_blocking(self.fd, False)
+        self.owed: collections.deque[asyncio.Future] = collections.deque()  # in the order sent
+        self.outgoing = bytearray()
+        self.incoming = bytearray()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.writing = False
+        self.dead = False
+
+    def call(self, fn, *args) -> asyncio.Future:
+        """fn(*args) in the worker; the future is answered on the running loop."""
+        loop = asyncio.get_running_loop()
+        if loop is not self.loop:
+            self._attach(loop)
+        future = loop.create_future()
+        if self.dead:
+            future.set_exception(BrokenProcessPool("the extraction worker has exited"))
+            return future
+        self.outgoing += _frame(pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL))
+        self.owed.append(future)
+        self._write()
+        return future
+
+    def _attach(self, loop) -> None:
+        # A new loop (asyncio.run again): answers still owed to the old one are read and dropped.
+        self.loop, self.writing = loop, False
+        loop.add_reader(self.fd, self._read)
+
+    def _write(self) -> None:
+        while self.outgoing:
+            try:
+                sent = os.write(self.fd, self.outgoing)
+            except BlockingIOError:
+                break
+            except OSError:
+                return self._exited()
+            del self.outgoing[:sent]
+        if self.outgoing and not self.writing:
+            self.loop.add_writer(self.fd, self._write)
+            self.writing = True
+        elif not self.outgoing and self.writing:
+            self.loop.remove_writer(self.fd)
+            self.writing = False
+
+    def _read(self) -> None:
+        try:
+            data = os.read(self.fd, _READ_SIZE)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            return self._exited()
+        self.incoming += data
+        while (payload := _unframe(self.incoming)) is not None:
+            ok, value = pickle.loads(payload)
+            _answer(self.owed.popleft(), value if ok else None, None if ok else value)
+
+    def _exited(self) -> None:
+        self.dead = True
+        self._detach()
+        self.process.join(1)
+        error = BrokenProcessPool(f"the extraction worker exited (exit code {self.process.exitcode})")
+        while self.owed:
+            _answer(self.owed.popleft(), None, error)
+
+    def _detach(self) -> None:
+        if self.loop is not None and not self.loop.is_closed():
+            self.loop.remove_reader(self.fd)
+            self.loop.remove_writer(self.fd)
+        self.writing = False
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Closing the socket ends the worker's loop; one that does not end in time is terminated."""
+        if not self.dead:
+            self._detach()
+        self.conn.close()
+        self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout)
+        self.dead = True
+        error = BrokenProcessPool("the extraction pool was closed")
+        while self.owed:
+            _answer(self.owed.popleft(), None, error)
+
+
+def _answer(future: asyncio.Future, result, error) -> None:
+    if future.done() or future.get_loop().is_closed():
+        return  # given up on, or owed to a loop that has ended
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)

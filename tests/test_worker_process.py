@@ -1,0 +1,99 @@
+"""A worker process fed by the event loop: answers in order, big payloads both ways, errors with
+the worker's traceback, and a worker that dies fails what it owed, not what comes after."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from crawler.worker_process import WorkerProcess
+
+MB = 1 << 20
+
+
+def ready():
+    pass
+
+
+def echo(value):
+    return value
+
+
+def grown(data: bytes, times: int) -> bytes:
+    return data * times
+
+
+def fails(message):
+    raise ValueError(message)
+
+
+def dies():
+    os._exit(3)
+
+
+async def answer(worker, fn, *args):
+    return await worker.call(fn, *args)
+
+
+@pytest.fixture
+def worker():
+    process = WorkerProcess(multiprocessing.get_context("spawn"), ready, ())
+    yield process
+    process.close()
+
+
+def test_answers_come_back_in_order_with_big_payloads_both_ways(worker):
+    big = os.urandom(3 * MB)  # far beyond a socket buffer: written and read in many pieces
+
+    async def run():
+        calls = [worker.call(echo, n) for n in range(200)]
+        calls.append(worker.call(grown, big, 2))
+        calls.append(worker.call(echo, big))
+        return await asyncio.gather(*calls)
+
+    answers = asyncio.run(run())
+    assert answers[:200] == list(range(200))
+    assert answers[200] == big + big
+    assert answers[201] == big
+    assert not worker.outgoing and not worker.incoming and not worker.owed
+
+
+def test_an_error_in_the_worker_is_raised_with_its_traceback(worker):
+    async def run():
+        with pytest.raises(ValueError, match="no such page") as raised:
+            await worker.call(fails, "no such page")
+        return raised.value, await worker.call(echo, "still serving")
+
+    error, after = asyncio.run(run())
+    assert "Traceback" in "".join(getattr(error, "__notes__", []))
+    assert after == "still serving"
+
+
+def test_a_dead_worker_fails_every_call_it_owed(worker):
+    async def run():
+        before = worker.call(echo, "before")
+        death = worker.call(dies)
+        owed = [worker.call(echo, n) for n in range(5)]
+        results = await asyncio.gather(before, death, *owed, return_exceptions=True)
+        return results, worker.call(echo, "after")
+
+    results, after = asyncio.run(run())
+    assert results[0] == "before"
+    assert all(isinstance(r, BrokenProcessPool) for r in results[1:])
+    assert worker.dead and worker.process.exitcode == 3
+    assert after.done() and isinstance(after.exception(), BrokenProcessPool)
+
+
+def test_a_second_event_loop_gets_its_own_answers(worker):
+    assert asyncio.run(answer(worker, echo, "first loop")) == "first loop"
+    assert asyncio.run(answer(worker, echo, "second loop")) == "second loop"
+
+
+def test_close_ends_the_worker(worker):
+    assert asyncio.run(answer(worker, echo, 1)) == 1
+    worker.close()
+    assert not worker.process.is_alive() and worker.process.exitcode == 0
