@@ -13,7 +13,8 @@ by kind), since the full crawl also asks the WordPress REST API for comment
 threads (DCA_REST_API, on by default) and the bare one does not.
 
 On a shared 2-core machine one pair of runs can be off by 20%: --repeat N runs
-N bare/full pairs back to back and prints every pair and the median ratio.
+N bare/full pairs back to back, each against a freshly started site, and prints
+every pair and the median ratio.
 """
 
 import argparse
@@ -114,17 +115,18 @@ def main():
     args = parser.parse_args()
     if args.child:
         return child(args.child, args.url, args.out, args.rest_api)
-    site, url = start_site(args.articles)
     ratios = []
-    try:
-        for run in range(args.repeat):
+    for run in range(args.repeat):
+        # A fresh site per pair: the server's request log and caches grow, and slow later pairs.
+        site, url = start_site(args.articles)
+        try:
             with tempfile.TemporaryDirectory() as tmp:
                 bare = run_child("bare", url, Path(tmp) / "bare")
                 full = run_child("full", url, Path(tmp) / "full", args.rest_api)
-            ratios.append(report(bare, full, args.rest_api))
-    finally:
-        site.terminate()
-        site.wait()
+        finally:
+            site.terminate()
+            site.wait()
+        ratios.append(report(bare, full, args.rest_api))
     if args.repeat > 1:
         print(f"median ratio over {args.repeat} pairs: {statistics.median(ratios):.2f} "
               f"(each: {', '.join(f'{r:.2f}' for r in ratios)})")
