@@ -130,6 +130,10 @@ def build_response(site: SiteData, base_url: str, method: str, path: str,
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 120          # idle keep-alive connections are dropped after this
+    # TCP_NODELAY, as nginx and Apache set on keep-alive connections: the head and the body
+    # go out in two writes, and with Nagle's algorithm the body waited for the client's
+    # delayed ACK (40 ms on Linux), which capped a crawl at ~16 requests per 40 ms.
+    disable_nagle_algorithm = True
     server: "_Server"
 
     def version_string(self) -> str:
