@@ -94,7 +94,7 @@ class WorkerProcess:
             self._attach(loop)
         future = loop.create_future()
         if self.dead:
-            future.set_exception(BrokenProcessPool("the extraction worker has exited"))
+            future.set_exception(BrokenProcessPool("the worker process has exited"))
             return future
         self.outgoing += _frame(pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL))
         self.owed.append(future)
@@ -140,7 +140,7 @@ class WorkerProcess:
         self.dead = True
         self._detach()
         self.process.join(1)
-        error = BrokenProcessPool(f"the extraction worker exited (exit code {self.process.exitcode})")
+        error = BrokenProcessPool(f"the worker process exited (exit code {self.process.exitcode})")
         while self.owed:
             _answer(self.owed.popleft(), None, error)
 
@@ -160,7 +160,7 @@ class WorkerProcess:
             self.process.terminate()
             self.process.join(timeout)
         self.dead = True
-        error = BrokenProcessPool("the extraction pool was closed")
+        error = BrokenProcessPool("the worker process was closed")
         while self.owed:
             _answer(self.owed.popleft(), None, error)
 
