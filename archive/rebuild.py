@@ -328,8 +328,9 @@ class Rebuilder:
             self._damaged(path, last_end, exc)
             return next_member(fh, last_end + 1)
         if last_end < path.stat().st_size and not self._interrupted(path, last_end):
-            # warcio may end quietly on a cut gzip member: the unread tail is still named.
+            # warcio may end quietly on a damaged gzip member: it is named, and reading goes on.
             self._damaged(path, last_end, ValueError("bytes after the last whole record"))
+            return next_member(fh, last_end + 1)
         return None
 
     def _entry(self, record, iterator, name: str, profile) -> _Entry | None:
