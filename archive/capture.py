@@ -11,10 +11,10 @@ request.headers are the headers Scrapy sent.
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures.process import BrokenProcessPool
 from http import HTTPStatus
 from pathlib import Path
 
@@ -22,13 +22,14 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.httpobj import urlparse_cached
 
-from archive.index import LiveIndex, update_index
+from archive import capture_process
+from archive.capture_process import ArchiveConfig
 from archive.conditional import CONDITIONAL_META_KEY, validators
-from archive.dedup import DedupIndex
-from archive.metadata import metadata_fields
+from archive.metadata import summary
 from archive.rawhttp import META_KEY as RAW_META_KEY
 from archive.signals import capture_written
-from archive.warc import RawHeaders, WarcWriter, join_head, payload_digest, without_headers
+from archive.warc import join_head, without_headers
+from crawler.worker_process import WorkerProcess
 
 logger = logging.getLogger(__name__)
 
@@ -155,21 +156,23 @@ def _warcinfo_fields(settings, spider=None) -> dict:
 
 
 class WarcCaptureMiddleware:
-    """Writes each (request, response) pair to WARC as it comes off the wire."""
+    """Writes each (request, response) pair to WARC as it comes off the wire.
+
+    The writing happens in the WARC writer's own process (archive/capture_process.py):
+    this middleware sends it each exchange and waits for its capture, so a response
+    reaches the spider only once it is in the archive. `archive_class` is what that
+    process writes with (a subclass of capture_process.Archive).
+    """
+
+    archive_class = None  # capture_process.Archive
 
     def __init__(self, crawler, out_dir: Path):
         self.crawler = crawler
         self.stats = crawler.stats
         self.settings = crawler.settings
         self.warc_dir = Path(out_dir) / "warc"
-        self.writer: WarcWriter | None = None
-        self.dedup: DedupIndex | None = None
-        self.live_index: LiveIndex | None = None
-        # One thread, so records keep their order; gzip and digests then run beside the reactor.
-        self.writer_thread = ThreadPoolExecutor(1, thread_name_prefix="warc-writer")
-        # Metadata records are described (outlinks parsed) on their own thread, so the writer's
-        # queue, which the downloads wait on, holds only writes.
-        self.metadata_thread = ThreadPoolExecutor(1, thread_name_prefix="warc-metadata")
+        self.process: WorkerProcess | None = None
+        self.writer_died = False
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -184,34 +187,36 @@ class WarcCaptureMiddleware:
         crawler.signals.connect(mw.item_done, signal=signals.item_dropped)
         return mw
 
-    def spider_opened(self, spider=None):
-        self.writer = WarcWriter(
-            self.warc_dir,
-            prefix=self.settings.get("DCA_WARC_PREFIX", "DCA"),
-            max_size=self.settings.getint("DCA_WARC_MAX_SIZE", 1_000_000_000),
-            warcinfo_fields=_warcinfo_fields(self.settings, spider),
+    def archive_config(self, spider=None) -> ArchiveConfig:
+        settings = self.settings
+        return ArchiveConfig(
+            warc_dir=str(self.warc_dir),
+            prefix=settings.get("DCA_WARC_PREFIX", "DCA"),
+            max_size=settings.getint("DCA_WARC_MAX_SIZE", 1_000_000_000),
+            warcinfo_fields=_warcinfo_fields(settings, spider),
+            dedup_db=str(db_path(settings)) if settings.getbool("DCA_DEDUP", True) else None,
+            index=settings.getbool("DCA_INDEX", True),
+            archive_class=self.archive_class,
         )
-        if self.settings.getbool("DCA_DEDUP", True):
-            self.dedup = DedupIndex(self.warc_dir, db_path(self.settings))
-        if self.settings.getbool("DCA_INDEX", True):
-            self.live_index = LiveIndex(self.warc_dir)
 
-    def spider_closed(self, spider=None):
-        self.metadata_thread.shutdown(wait=True)
-        self.writer_thread.shutdown(wait=True)
-        if self.dedup is not None:
-            self.dedup.close()
-        if self.writer is not None:
-            files = list(self.writer.files)
-            self.writer.close()
-            self.writer = None
-            if files and self.live_index is not None:
-                # Keep DIR/index.cdxj up to date: merge in the lines of this crawl's files,
-                # made on the writer thread as their records were written.
-                try:
-                    update_index(self.warc_dir.parent, files, live=self.live_index)
-                except Exception:
-                    logger.exception("CDXJ index not updated; run `dca index` to rebuild it")
+    def spider_opened(self, spider=None):
+        # spawn, not fork: this process runs a reactor and threads that a fork would copy mid-flight.
+        self.process = WorkerProcess(multiprocessing.get_context("spawn"), capture_process.open_archive,
+                                     (self.archive_config(spider),), name="dca-warc-writer",
+                                     at_end=capture_process.socket_closed)
+
+    async def spider_closed(self, spider=None):
+        process, self.process = self.process, None
+        if process is None:
+            return
+        try:
+            # Answered after every write sent before it: the files are whole when it returns.
+            await self._answer(process.call(capture_process.close_archive, str(self.warc_dir.parent)))
+        except BrokenProcessPool as error:
+            logger.error("the WARC writer process ended before it closed its files (%s); "
+                         "run `dca verify --out %s`", error, self.warc_dir.parent)
+        finally:
+            process.close(timeout=60)
 
     async def process_response(self, request, response, spider=None):
         raw_head = request.meta.pop(RAW_META_KEY, None)
@@ -222,8 +227,11 @@ class WarcCaptureMiddleware:
             capture = await self.write(request, response, raw_head)
         except Exception as error:
             self.stats.inc_value("warc/write_failed")
-            logger.error("WARC write failed for %s: the response is not archived and not processed (%s); "
-                         "check the disk and DIR/warc, then crawl again", response.url, error)
+            if isinstance(error, BrokenProcessPool):
+                self._stop_crawl(error)
+            else:
+                logger.error("WARC write failed for %s: the response is not archived and not processed (%s); "
+                             "check the disk and DIR/warc, then crawl again", response.url, error)
             raise IgnoreRequest(f"not archived: {error}") from error
         request.meta["capture"] = capture
         self.crawler.signals.send_catch_log(
@@ -231,8 +239,18 @@ class WarcCaptureMiddleware:
         )
         return response
 
+    def _stop_crawl(self, error) -> None:
+        """The writer's process is gone: nothing more can be archived, so the crawl ends."""
+        if self.writer_died:
+            return
+        self.writer_died = True
+        logger.critical("the WARC writer process died (%s): nothing more can be archived, so the crawl stops. "
+                        "Run `dca verify --out %s`, then crawl again to go on from here",
+                        error, self.warc_dir.parent)
+        asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="warc_writer_died"))
+
     async def write(self, request, response, raw_head: dict | None = None) -> dict:
-        if self.writer is None:  # a response before spider_opened: open lazily
+        if self.process is None:  # a response before spider_opened: open lazily
             self.spider_opened(getattr(self.crawler, "spider", None))
         exchange = dict(
             request_body=request.body or b"",
@@ -254,56 +272,20 @@ class WarcCaptureMiddleware:
                             reason=reason, response_headers=resp_headers)
         exchange["extra"] = validators(response.headers)
         conditional = request.meta.get(CONDITIONAL_META_KEY)
-        write_exchange = functools.partial(self._write_counted, response.url, conditional, **exchange)
-        capture, growth = await asyncio.get_running_loop().run_in_executor(self.writer_thread, write_exchange)
-        for key, value in growth.items():
+        return await self._answer(self.process.call(capture_process.write_exchange, response.url,
+                                                    conditional, exchange))
+
+    async def _answer(self, call: asyncio.Future):
+        result, stats, log = await call
+        self._take(stats, log)
+        return result
+
+    def _take(self, stats: dict, log: list) -> None:
+        """The stats the writer's process moved and the lines it logged, as this process's own."""
+        for key, value in stats.items():
             self.stats.inc_value(f"warc/{key}", value)
-        return capture
-
-    def _write_counted(self, url, conditional, **exchange) -> tuple[dict, dict]:
-        """Runs on the writer thread: the capture, and how much the archive grew by it."""
-        writer = self.writer
-        before = (len(writer.files), writer.records, writer.bytes_written)
-        status = exchange["status"]
-        body = exchange["response_body"]
-        revisit = None
-        if status == 304 and conditional:
-            # Our conditional GET was answered "not modified": the payload is the original's.
-            revisit = dict(conditional, profile="server-not-modified")
-            self.stats.inc_value("warc/revisits/server-not-modified")
-        elif 200 <= status < 300 and body and self.dedup:
-            digest = payload_digest(body)
-            exchange["payload_digest"] = digest
-            original = self.dedup.find(url, digest)
-            if original is not None:
-                revisit = dict(original, profile="identical-payload-digest")
-                self.stats.inc_value("warc/revisits/identical-payload-digest")
-        capture = writer.write_exchange(url, revisit=revisit, **exchange)
-        if self.live_index is not None:
-            self._index(capture, exchange)
-        if revisit:
-            capture["refers_to_location"] = revisit.get("location")
-        elif self.dedup and capture["payload_digest"] and 200 <= status < 300 and body:
-            self.dedup.remember(capture)
-        after = (len(writer.files), writer.records, writer.bytes_written)
-        return capture, dict(zip(("files", "records", "bytes"), (b - a for a, b in zip(before, after))))
-
-    def _index(self, capture: dict, exchange: dict) -> None:
-        """The index line of the response (or revisit) record just written (archive/index.py)."""
-        head = exchange.get("response_head_raw")
-        if head is None:  # the head warc.py built from Scrapy's response: the same bytes
-            http = RawHeaders(f"{exchange['status']} {exchange['reason']}".rstrip(),
-                              exchange["response_headers"], protocol=exchange["protocol"])
-            http.compute_headers_buffer()
-            head = http.headers_buff
-        headers = [("WARC-Type", capture["warc_type"]), ("WARC-Target-URI", capture["url"]),
-                   ("WARC-Date", capture["fetched_at"])]
-        if capture.get("payload_digest"):
-            headers.append(("WARC-Payload-Digest", capture["payload_digest"]))
-        payload = 0 if capture["warc_type"] == "revisit" else len(exchange["response_body"])
-        if self.live_index.add(capture["warc_file"], capture["warc_offset"], capture["warc_length"],
-                               headers, head, len(head) + payload):
-            self.stats.inc_value("warc/index_lines")
+        for name, level, message in log:
+            logging.getLogger(name).log(level, message)
 
     # -- metadata records -----------------------------------------------------------
 
@@ -314,23 +296,19 @@ class WarcCaptureMiddleware:
         # Only two top-level fields are read: no deep copy of the record (asdict walks every comment).
         adapter = item if isinstance(item, dict) else ItemAdapter(item)
         record, capture = adapter.get("record"), adapter.get("capture")
-        if not record or not capture or record.get("page_type") != "article" or self.writer is None:
+        if not record or not capture or record.get("page_type") != "article" or self.process is None:
             return
         outcome = "dropped: " + str(exception) if exception is not None else "stored"
         # The spider's extraction worker read the page's links already; else the payload is read back.
-        self.metadata_thread.submit(self._describe, record, capture, outcome, adapter.get("outlinks"))
+        call = self.process.call(capture_process.write_metadata, summary(record), capture, outcome,
+                                 adapter.get("outlinks"))
+        call.add_done_callback(self._metadata_written)
 
-    def _describe(self, record: dict, capture: dict, outcome: str, outlinks) -> None:
-        try:
-            fields = metadata_fields(self.warc_dir, record, capture, outcome, outlinks)
-        except Exception:
-            logger.exception("metadata record not written for %s", capture.get("url"))
+    def _metadata_written(self, call: asyncio.Future) -> None:
+        if call.cancelled():
             return
-        self.writer_thread.submit(self._write_metadata, capture, fields)
-
-    def _write_metadata(self, capture: dict, fields: list[tuple[str, str]]) -> None:
-        try:
-            self.writer.write_metadata(capture["url"], capture["warc_record_id"], fields)
-            self.stats.inc_value("warc/metadata_records")
-        except Exception:
-            logger.exception("metadata record not written for %s", capture.get("url"))
+        if call.exception() is not None:
+            logger.error("metadata record not written: %s", call.exception())
+            return
+        _, stats, log = call.result()
+        self._take(stats, log)

@@ -175,7 +175,8 @@ class LiveIndex:
     so nothing is read back or decompressed. Lines are kept by cdxj-indexer's
     SortingWriter (bounded memory: it spills sorted runs to temporary files).
 
-    `add` runs on the WARC writer thread; `write_sorted` after that thread has stopped.
+    `add` runs in the WARC writer's process (archive/capture_process.py), as each record is
+    written; `write_sorted` when its files are closed.
     A file with a record that could not be indexed here is left to cdxj-indexer.
     """
 

@@ -65,11 +65,17 @@ def metadata_fields(warc_dir, record: dict, capture: dict, outcome: str,
                     links: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
     """The fields of the page's metadata record. `links` are outlinks() of the page when the
     caller has them (the extraction worker read them); else the payload is read back."""
+    return summary_fields(warc_dir, summary(record), capture, outcome, links)
+
+
+def summary_fields(warc_dir, extraction: dict, capture: dict, outcome: str,
+                   links: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
+    """metadata_fields() from the record's summary(): what the WARC writer's process is sent."""
     if links is None:
         links = _payload_links(warc_dir, capture)
     fields = []
     fields += [("outlink", f"{url} {context}") for url, context in links]
-    fields.append(("extraction", json.dumps(summary(record), ensure_ascii=False, sort_keys=True)))
+    fields.append(("extraction", json.dumps(extraction, ensure_ascii=False, sort_keys=True)))
     fields.append(("outcome", outcome))
     return fields
 

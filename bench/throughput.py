@@ -12,6 +12,12 @@ pages/s for each, their ratio, peak RSS, and each crawl's request mix (responses
 by kind), since the full crawl also asks the WordPress REST API for comment
 threads (DCA_REST_API, on by default) and the bare one does not.
 
+It also prints CPU seconds: the crawl's own process, and its child processes
+(the extraction worker and the WARC writer). The full crawl spreads its work over
+three processes, so on 2 cores, with the sample site on them too, it is bound by
+the machine's CPU; the crawl process's CPU per response, printed last, is what
+paces it where cores are plenty.
+
 On a shared 2-core machine one pair of runs can be off by 20%: --repeat N runs
 N bare/full pairs back to back, each against a freshly started site, and prints
 every pair and the median ratio.
@@ -99,8 +105,14 @@ def child(mode: str, url: str, out_dir: Path, rest_api: str = "on"):
         "per_5s": [per_5s[i] for i in range(max(per_5s, default=-1) + 1)],
         "articles_stored": crawler.stats.get_value("store/articles", 0),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+        "children_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+        "cpu_s": cpu_seconds(resource.RUSAGE_SELF), "children_cpu_s": cpu_seconds(resource.RUSAGE_CHILDREN),
     }))
+
+
+def cpu_seconds(who) -> float:
+    usage = resource.getrusage(who)
+    return round(usage.ru_utime + usage.ru_stime, 1)
 
 
 def main():
@@ -136,13 +148,20 @@ def report(bare: dict, full: dict, rest_api: str) -> float:
     for result in (bare, full):
         print(f"{result['mode']:>4}: {result['responses']} responses in {result['seconds']}s = "
               f"{result['pages_per_s']} pages/s, peak RSS {result['peak_rss_mb']} MB"
-              + (f" (+ extraction worker {result['worker_peak_rss_mb']} MB)" if result["mode"] == "full" else "")
+              + (f" (+ largest child process {result['children_peak_rss_mb']} MB)" if result["mode"] == "full" else "")
               + (f", {result['articles_stored']} articles stored" if result["mode"] == "full" else ""))
+        print(f"      CPU: crawl process {result['cpu_s']}s" + (f", its child processes (extraction worker,"
+                                                                  f" WARC writer) {result['children_cpu_s']}s"
+                                                          if result["mode"] == "full" else ""))
         print(f"      request mix: " + ", ".join(f"{k} {v}" for k, v in result["mix"].items()))
         print(f"      responses per 5 s: {' '.join(map(str, result['per_5s']))}")
     print(f"REST API requests in the full crawl: {rest_api} (the bare spider makes none)")
     ratio = full["pages_per_s"] / bare["pages_per_s"]
     print(f"ratio full/bare: {ratio:.2f} (target >= 0.80)")
+    per_response = {r["mode"]: 1000 * r["cpu_s"] / r["responses"] for r in (bare, full)}
+    # Where cores are plenty, the crawl process's thread is what paces a crawl.
+    print(f"crawl-process CPU per response: bare {per_response['bare']:.2f} ms, full {per_response['full']:.2f} ms"
+          f" (bare/full {per_response['bare'] / per_response['full']:.2f})")
     return ratio
 
 

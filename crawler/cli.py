@@ -88,6 +88,11 @@ def crawl(target, sites_file, out_dir, max_pages, max_minutes, site, settings):
         sys.exit(LOCKED_EXIT)
     for result in results:
         print_summary(result)
+    stopped = [r for r in results if r.stats.get("finish_reason") == "warc_writer_died"]
+    if stopped:
+        raise click.ClickException(f"{stopped[0].name or 'the crawl'} stopped: its WARC writer process died, so "
+                                   f"nothing more could be archived (log: {stopped[0].log_file}); "
+                                   f"run `dca verify --out {out_dir}`, then crawl again")
     unreached = [r for r in results if not r.reached_site]
     if unreached:
         raise click.ClickException("; ".join(f"{r.name}: {r.failure_hint()}" for r in unreached)

@@ -188,7 +188,8 @@ class CrashPoints:
 
     - `capture:N`: right after the Nth capture is written to WARC (the store has not seen it);
     - `warc-write:N`: in the middle of the Nth WARC record written after the first capture
-      (half of it reaches the file, as when a process dies inside write());
+      (half of it reaches the file, as when a process dies inside write()); the WARC
+      writer's process (archive/capture_process.py) kills the crawl, then itself;
     - `store-flush:N`: inside the Nth store flush's transaction, after its captures rows
       were written and before the commit.
     A kill -9 from outside can land anywhere; these make three of those places repeatable.
@@ -228,22 +229,14 @@ class CrashPoints:
 
     def arm(self) -> bool:
         if self.point == "warc-write":
-            writer = next((getattr(mw, "writer", None) for mw in self.crawler.engine.downloader.middleware.middlewares
-                           if hasattr(mw, "writer_thread")), None)
-            if writer is None:
+            from archive.capture_process import crash_in_write
+
+            process = next((mw.process for mw in self.crawler.engine.downloader.middleware.middlewares
+                            if hasattr(mw, "archive_config")), None)
+            if process is None:
                 return False
-            original = writer._write
-
-            def write(record):
-                offset, length = original(record)
-                self.seen += 1
-                if self.seen == self.n:
-                    writer._file.flush()
-                    os.truncate(writer._file.name, offset + length // 2)
-                    self.die()
-                return offset, length
-
-            writer._write = write
+            # The writer's process cuts the record and SIGKILLs this process, then itself.
+            process.call(crash_in_write, self.n).add_done_callback(lambda call: call.exception())
             return True
         pipeline = next((p for p in self.crawler.engine.scraper.itemproc.middlewares
                          if getattr(p, "store", None) is not None), None)

@@ -29,13 +29,16 @@ logger = logging.getLogger(__name__)
 _READ_SIZE = 1 << 20
 
 
-def serve(conn, initializer, initargs) -> None:
-    """The worker's loop: (fn, args) in, (ok, result or exception) out, until the socket closes."""
+def serve(conn, initializer, initargs, at_end=None) -> None:
+    """The worker's loop: (fn, args) in, (ok, result or exception) out, until the socket closes
+    (then `at_end()`, when given)."""
     initializer(*initargs)
     while True:
         try:
             fn, args = conn.recv()
         except EOFError:
+            if at_end is not None:
+                at_end()
             return
         try:
             reply = (True, fn(*args))
@@ -72,9 +75,10 @@ def _unframe(buffer: bytearray) -> bytes | None:
 
 
 class WorkerProcess:
-    def __init__(self, context, initializer, initargs, name: str = "dca-worker"):
+    def __init__(self, context, initializer, initargs, name: str = "dca-worker", at_end=None):
         parent, child = context.Pipe(duplex=True)
-        self.process = context.Process(target=serve, args=(child, initializer, initargs), name=name, daemon=True)
+        self.process = context.Process(target=serve, args=(child, initializer, initargs, at_end),
+                                       name=name, daemon=True)
         self.process.start()
         child.close()
         self.conn = parent

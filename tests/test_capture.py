@@ -90,23 +90,30 @@ class LoopbackServer:
 
 
 SPIDER = textwrap.dedent('''
-    import json, sys
+    import json, os, signal, sys
     import scrapy
     from scrapy.crawler import CrawlerProcess
     from archive.capture import WarcCaptureMiddleware
+    from archive.capture_process import Archive
     from archive.signals import capture_written
 
     base, out_dir, failing = sys.argv[1], sys.argv[2], sys.argv[3:]
     signalled, seen = [], []
 
 
-    class FailingDiskCapture(WarcCaptureMiddleware):
-        """The writer thread fails for the URLs given, as a full disk would."""
+    class FailingDiskArchive(Archive):
+        """Writing fails for the URLs given, as on a full disk (in the WARC writer's process,
+        which imports this script again: so the classes are at its top level)."""
 
-        def _write_counted(self, url, *args, **kwargs):
+        def write_exchange(self, url, *args, **kwargs):
             if any(url.endswith(path) for path in failing):
                 raise OSError(28, "No space left on device")
-            return super()._write_counted(url, *args, **kwargs)
+            return super().write_exchange(url, *args, **kwargs)
+
+
+    class FailingDiskCapture(WarcCaptureMiddleware):
+        archive_class = FailingDiskArchive
+
 
     class CaptureSpider(scrapy.Spider):
         name = "capture"
@@ -125,38 +132,47 @@ SPIDER = textwrap.dedent('''
                 # that wait on a robots.txt fetch in flight against None (allowed).
                 yield scrapy.Request(base + "/private")
 
+
     def on_capture(capture, request, response):
         signalled.append({"capture": capture, "request_url": request.url,
                           "response_status": response.status,
                           "meta_is_capture": request.meta.get("capture") is capture})
+        if os.environ.get("KILL_WRITER") and len(signalled) == 1:  # as the OOM killer would
+            writer = next(mw.process.process for mw in crawler.engine.downloader.middleware.middlewares
+                          if hasattr(mw, "archive_config"))
+            os.kill(writer.pid, signal.SIGKILL)
+            writer.join()
 
-    process = CrawlerProcess({
-        "DCA_OUT_DIR": out_dir,
-        "DCA_WARC_PREFIX": "TEST",
-        "DCA_WARCINFO": {"operator": "tests"},
-        "DOWNLOADER_MIDDLEWARES": {FailingDiskCapture: 950},
-        "ROBOTSTXT_OBEY": True,
-        "USER_AGENT": "dca-test (+http://127.0.0.1/contact)",
-        "LOG_LEVEL": "INFO",
-        "TELNETCONSOLE_ENABLED": False,
-    })
-    crawler = process.create_crawler(CaptureSpider)
-    crawler.signals.connect(on_capture, signal=capture_written)
-    process.crawl(crawler)
-    process.start()
-    json.dump({"signalled": signalled, "seen": seen, "stats": crawler.stats.get_stats()},
-              open(out_dir + "/result.json", "w"), default=str)
+
+    if __name__ == "__main__":
+        process = CrawlerProcess({
+            "DCA_OUT_DIR": out_dir,
+            "DCA_WARC_PREFIX": "TEST",
+            "DCA_WARCINFO": {"operator": "tests"},
+            "DOWNLOADER_MIDDLEWARES": {FailingDiskCapture: 950},
+            "ROBOTSTXT_OBEY": True,
+            "USER_AGENT": "dca-test (+http://127.0.0.1/contact)",
+            "LOG_LEVEL": "INFO",
+            "TELNETCONSOLE_ENABLED": False,
+        })
+        crawler = process.create_crawler(CaptureSpider)
+        crawler.signals.connect(on_capture, signal=capture_written)
+        process.crawl(crawler)
+        process.start()
+        json.dump({"signalled": signalled, "seen": seen, "stats": crawler.stats.get_stats()},
+                  open(out_dir + "/result.json", "w"), default=str)
 ''')
 
 
-def run_crawl(tmp_path: Path, *failing_paths: str):
+def run_crawl(tmp_path: Path, *failing_paths: str, kill_writer: bool = False):
     """Crawl the loopback server into tmp_path/out; return (out_dir, result, server_log).
-    Writing the responses of `failing_paths` to WARC fails as on a full disk."""
+    Writing the responses of `failing_paths` to WARC fails as on a full disk; with
+    `kill_writer`, the WARC writer's process is killed once the first capture is written."""
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     script = tmp_path / "capture_spider.py"
     script.write_text(SPIDER)
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+    env = dict(os.environ, PYTHONPATH=str(REPO), KILL_WRITER="1" if kill_writer else "")
     with LoopbackServer() as server:
         proc = subprocess.run(
             [sys.executable, str(script), server.base, str(out_dir), *failing_paths],
@@ -329,6 +345,20 @@ def test_a_failed_write_is_counted_logged_and_not_processed(tmp_path):
     records = read_records(out_dir / "warc")
     uris = {r["headers"].get_header("WARC-Target-URI") for r in records if r["type"] == "response"}
     assert uris == {base + p for p in ("/robots.txt", "/gz?x=1&y=two", "/old", "/cookies")}
+    for path in (out_dir / "warc").glob("*.warc.gz"):
+        check = subprocess.run([str(VENV_BIN / "warcio"), "check", str(path)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_dead_writer_process_stops_the_crawl_and_leaves_whole_files(tmp_path):
+    out_dir, result, _log, base = run_crawl(tmp_path, kill_writer=True)
+    stats = result["stats"]
+    assert stats["finish_reason"] == "warc_writer_died"
+    assert stats["warc/write_failed"] >= 1
+    assert "the WARC writer process died" in result["stderr"] and "dca verify" in result["stderr"]
+    # Only the capture written before the kill reached the spider; its record is whole.
+    assert [s["capture"]["url"] for s in result["signalled"]] == [base + "/robots.txt"]
+    assert result["seen"] == []
     for path in (out_dir / "warc").glob("*.warc.gz"):
         check = subprocess.run([str(VENV_BIN / "warcio"), "check", str(path)], capture_output=True, text=True)
         assert check.returncode == 0, check.stdout + check.stderr

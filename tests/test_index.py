@@ -64,7 +64,7 @@ def test_index_equals_cdxj_indexer_output(crawls, step):
 def test_lines_were_made_while_writing(crawls):
     steps = crawls["steps"]
     made = [s["stats"].get("warc/index_lines", 0) for s in steps]
-    # Every response and revisit record of each crawl got its line on the writer thread.
+    # Every response and revisit record of each crawl got its line as it was written.
     assert made == [steps[0]["records"], steps[1]["records"] - steps[0]["records"],
                     steps[2]["records"] - steps[1]["records"]]
 
