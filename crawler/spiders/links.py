@@ -4,7 +4,9 @@ import re
 from functools import lru_cache
 from urllib.parse import urldefrag, urljoin, urlsplit
 
+from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import HTMLTranslator
 
 # Crawler traps and machinery no reader sees: reply links multiply every article by
 # its comment count, and admin, login, feeds and API paths are not commentary.
@@ -18,6 +20,19 @@ NOT_A_PAGE = re.compile(
     re.IGNORECASE,
 )
 CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)""")
+
+
+def _attribute_values(css: str) -> etree.XPath:
+    """selector.css(css).getall() as one compiled XPath of plain strings: parsel's own
+    translation, without a Selector object made for every link of every page."""
+    return etree.XPath(HTMLTranslator().css_to_xpath(css), smart_strings=False)
+
+
+_PAGE_HREFS = _attribute_values("a::attr(href)")
+_REQUISITE_REFS = _attribute_values(
+    "link[rel~=stylesheet]::attr(href), link[rel~=icon]::attr(href), script::attr(src),"
+    " img::attr(src), img::attr(data-src), video::attr(poster)")
+_SRCSETS = _attribute_values("img::attr(srcset), source::attr(srcset), img::attr(data-srcset)")
 
 
 class SeenUrls:
@@ -79,7 +94,7 @@ def page_links(selector: Selector, base: str, root: str, is_denied=lambda url: F
     """Same-site page links worth visiting, in document order, without duplicates."""
     root_netloc = urlsplit(root).netloc.lower()
     seen, links = set(), []
-    for href in selector.css("a::attr(href)").getall():
+    for href in _PAGE_HREFS(selector.root):
         url = clean_link(href, base)
         if not url or url in seen or not _worth_following(url, root_netloc) or is_denied(url):
             continue
@@ -94,11 +109,8 @@ def srcset_urls(srcset: str) -> list[str]:
 
 def requisite_links(selector: Selector, base: str, root: str) -> list[str]:
     """Same-site CSS, scripts, icons and every image candidate a replay may ask for."""
-    refs = selector.css(
-        "link[rel~=stylesheet]::attr(href), link[rel~=icon]::attr(href), script::attr(src),"
-        " img::attr(src), img::attr(data-src), video::attr(poster)"
-    ).getall()
-    for srcset in selector.css("img::attr(srcset), source::attr(srcset), img::attr(data-srcset)").getall():
+    refs = _REQUISITE_REFS(selector.root)
+    for srcset in _SRCSETS(selector.root):
         refs.extend(srcset_urls(srcset))
     return _unique_same_site(refs, base, root)
 
