@@ -173,6 +173,7 @@ class WarcCaptureMiddleware:
         self.warc_dir = Path(out_dir) / "warc"
         self.process: WorkerProcess | None = None
         self.writer_died = False
+        self.metadata_calls: set[asyncio.Future] = set()  # sent, their answers not yet taken
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -205,18 +206,19 @@ class WarcCaptureMiddleware:
                                      (self.archive_config(spider),), name="dca-warc-writer",
                                      at_end=capture_process.socket_closed)
 
-    async def spider_closed(self, spider=None):
+    def spider_closed(self, spider=None):
         process, self.process = self.process, None
         if process is None:
             return
         try:
-            # Answered after every write sent before it: the files are whole when it returns.
-            await self._answer(process.call(capture_process.close_archive, str(self.warc_dir.parent)))
+            # Waited for here, after every write and metadata record sent before it: the files
+            # are whole and the stats final before the store's spider_closed records them.
+            self._take(*process.finish(capture_process.close_archive, str(self.warc_dir.parent))[1:])
         except BrokenProcessPool as error:
             logger.error("the WARC writer process ended before it closed its files (%s); "
                          "run `dca verify --out %s`", error, self.warc_dir.parent)
-        finally:
-            process.close(timeout=60)
+        for call in [c for c in self.metadata_calls if c.done()]:  # answered now; callbacks would come too late
+            self._metadata_written(call)
 
     async def process_response(self, request, response, spider=None):
         raw_head = request.meta.pop(RAW_META_KEY, None)
@@ -302,9 +304,13 @@ class WarcCaptureMiddleware:
         # The spider's extraction worker read the page's links already; else the payload is read back.
         call = self.process.call(capture_process.write_metadata, summary(record), capture, outcome,
                                  adapter.get("outlinks"))
+        self.metadata_calls.add(call)
         call.add_done_callback(self._metadata_written)
 
     def _metadata_written(self, call: asyncio.Future) -> None:
+        if call not in self.metadata_calls:
+            return  # taken already, at spider_closed
+        self.metadata_calls.discard(call)
         if call.cancelled():
             return
         if call.exception() is not None:

@@ -58,10 +58,9 @@ class Archive:
 
     def write_exchange(self, url: str, conditional: dict | None, exchange: dict) -> dict:
         """Write one request/response pair (or response/revisit); return its capture."""
-        writer = self.writer
-        before = (len(writer.files), writer.records, writer.bytes_written)
+        before = self._size()
         revisit = self._revisit_of(url, conditional, exchange)
-        capture = writer.write_exchange(url, revisit=revisit, **exchange)
+        capture = self.writer.write_exchange(url, revisit=revisit, **exchange)
         if self.live_index is not None:
             self._index(capture, exchange)
         status, body = exchange["status"], exchange["response_body"]
@@ -69,10 +68,15 @@ class Archive:
             capture["refers_to_location"] = revisit.get("location")
         elif self.dedup and capture["payload_digest"] and 200 <= status < 300 and body:
             self.dedup.remember(capture)
-        after = (len(writer.files), writer.records, writer.bytes_written)
-        for key, grown in zip(("files", "records", "bytes"), (b - a for a, b in zip(before, after))):
-            self.stats[key] += grown
+        self._count_growth(before)
         return capture
+
+    def _size(self) -> tuple[int, int, int]:
+        return len(self.writer.files), self.writer.records, self.writer.bytes_written
+
+    def _count_growth(self, before: tuple[int, int, int]) -> None:
+        for key, was, now in zip(("files", "records", "bytes"), before, self._size()):
+            self.stats[key] += now - was
 
     def _revisit_of(self, url: str, conditional: dict | None, exchange: dict) -> dict | None:
         status, body = exchange["status"], exchange["response_body"]
@@ -109,9 +113,11 @@ class Archive:
     def write_metadata(self, summary: dict, capture: dict, outcome: str, outlinks) -> None:
         """The metadata record of an article: its outlinks and what extraction made of it."""
         try:
+            before = self._size()
             fields = summary_fields(self.warc_dir, summary, capture, outcome, outlinks)
             self.writer.write_metadata(capture["url"], capture["warc_record_id"], fields)
             self.stats["metadata_records"] += 1
+            self._count_growth(before)
         except Exception:
             logger.exception("metadata record not written for %s", capture.get("url"))
 
@@ -148,10 +154,6 @@ class _Keeping(logging.Handler):
 
 def open_archive(config: ArchiveConfig) -> None:
     global _archive
-    # Ctrl-C and a service stop reach the whole process group: the crawl shuts down
-    # gracefully and still sends what it has; this process ends when its socket does.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     handler = _Keeping(logging.INFO)
     handler.setFormatter(logging.Formatter("%(message)s"))
     logging.getLogger().addHandler(handler)

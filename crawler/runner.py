@@ -105,11 +105,15 @@ def _crawl_all(out_dir: Path, jobs: list[CrawlJob], recovered: dict) -> list["Cr
 
     def stop(_):
         from twisted.internet import reactor
+        from twisted.internet.error import ReactorNotRunning
 
-        if reactor.running:
-            reactor.stop()
-        else:  # everything failed before the reactor ran
+        if not reactor.running:  # everything failed before the reactor ran
             reactor.callWhenRunning(reactor.stop)
+            return
+        try:
+            reactor.stop()
+        except ReactorNotRunning:  # Ctrl-C: Scrapy's graceful shutdown is stopping it already
+            pass
 
     one_after_another().addBoth(stop)
     process.start(stop_after_crawl=False)

@@ -20,6 +20,7 @@ import collections
 import logging
 import os
 import pickle
+import signal
 import struct
 import traceback
 from concurrent.futures.process import BrokenProcessPool
@@ -32,6 +33,10 @@ _READ_SIZE = 1 << 20
 def serve(conn, initializer, initargs, at_end=None) -> None:
     """The worker's loop: (fn, args) in, (ok, result or exception) out, until the socket closes
     (then `at_end()`, when given)."""
+    # Ctrl-C and a service stop reach the whole process group: the crawl shuts down gracefully
+    # and still needs its workers; they end when their socket does.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     initializer(*initargs)
     while True:
         try:
@@ -153,6 +158,43 @@ class WorkerProcess:
             self.loop.remove_reader(self.fd)
             self.loop.remove_writer(self.fd)
         self.writing = False
+
+    def finish(self, fn, *args, timeout: float | None = None):
+        """fn(*args) as the worker's last call, waited for here (blocking), after every answer
+        still owed; then the worker is closed. For a shutdown that must be over before
+        whatever runs next (Scrapy's spider_closed handlers run side by side)."""
+        if self.dead:
+            raise BrokenProcessPool("the worker process has exited")
+        self._detach()
+        os.set_blocking(self.fd, True)
+        try:
+            self.outgoing += _frame(pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL))
+            try:
+                while self.outgoing:
+                    del self.outgoing[:os.write(self.fd, self.outgoing)]
+            except OSError:
+                self._exited()
+                raise BrokenProcessPool("the worker process exited before its last call") from None
+            while True:
+                while (payload := _unframe(self.incoming)) is not None:
+                    ok, value = pickle.loads(payload)
+                    if not self.owed:
+                        if ok:
+                            return value
+                        raise value
+                    _answer(self.owed.popleft(), value if ok else None, None if ok else value)
+                if not self.conn.poll(timeout):
+                    raise TimeoutError(f"the worker process did not answer within {timeout} s")
+                try:
+                    data = os.read(self.fd, _READ_SIZE)
+                except OSError:  # reset by a worker that died
+                    data = b""
+                if not data:
+                    self._exited()
+                    raise BrokenProcessPool("the worker process exited before its last answer")
+                self.incoming += data
+        finally:
+            self.close()
 
     def close(self, timeout: float = 5.0) -> None:
         """Closing the socket ends the worker's loop; one that does not end in time is terminated."""

@@ -130,6 +130,19 @@ def test_invalid_page_is_counted_not_stored(site, db):
     assert sum(v for k, v in stats.items() if k.startswith("validate/dropped")) >= len(invalid)
 
 
+def test_the_crawl_rows_stats_count_every_record_and_byte_of_the_warc(crawl, db):
+    """Counted in the WARC writer's process and recorded by the store at the end: nothing
+    the writer did after the last page (metadata records, closing the file) is missing."""
+    stats = last_crawl_stats(db)
+    files = sorted((crawl / "warc").glob("*.warc.gz"))
+    types = [r.rec_type for path in files for r in ArchiveIterator(open(path, "rb"))]
+    assert types.count("metadata") >= len(db.execute("SELECT id FROM articles").fetchall()) > 0
+    assert stats["warc/metadata_records"] == types.count("metadata")
+    assert stats["warc/records"] == len(types)
+    assert stats["warc/bytes"] == sum(path.stat().st_size for path in files)
+    assert stats["warc/files"] == len(files)
+
+
 def test_robots_txt_is_obeyed(site, crawl):
     paths = [entry[1] for entry in site.request_log]
     assert "/robots.txt" in paths

@@ -97,3 +97,29 @@ def test_close_ends_the_worker(worker):
     assert asyncio.run(answer(worker, echo, 1)) == 1
     worker.close()
     assert not worker.process.is_alive() and worker.process.exitcode == 0
+
+
+def test_finish_answers_every_owed_call_then_waits_for_its_own_and_closes(worker):
+    big = os.urandom(3 * MB)
+
+    async def run():
+        owed = [worker.call(echo, n) for n in range(50)] + [worker.call(echo, big)]
+        last = worker.finish(grown, b"end", 2)  # blocking: the loop does not run meanwhile
+        return owed, last
+
+    owed, last = asyncio.run(run())
+    assert last == b"endend"
+    assert [call.result() for call in owed[:50]] == list(range(50)) and owed[50].result() == big
+    assert worker.dead and not worker.process.is_alive() and worker.process.exitcode == 0
+
+
+def test_finish_raises_when_the_worker_dies_first(worker):
+    async def run():
+        death = worker.call(dies)
+        with pytest.raises(BrokenProcessPool):
+            worker.finish(echo, "never")
+        return death
+
+    death = asyncio.run(run())
+    assert isinstance(death.exception(), BrokenProcessPool)
+    assert worker.dead
