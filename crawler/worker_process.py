@@ -142,7 +142,7 @@ class WorkerProcess:
             return self._exited()
         self.incoming += data
         while (payload := _unframe(self.incoming)) is not None:
-            ok, value = pickle.loads(payload)
+            ok, value = _unpickled(payload)
             _answer(self.owed.popleft(), value if ok else None, None if ok else value)
 
     def _exited(self) -> None:
@@ -177,7 +177,7 @@ class WorkerProcess:
                 raise BrokenProcessPool("the worker process exited before its last call") from None
             while True:
                 while (payload := _unframe(self.incoming)) is not None:
-                    ok, value = pickle.loads(payload)
+                    ok, value = _unpickled(payload)
                     if not self.owed:
                         if ok:
                             return value
@@ -209,6 +209,15 @@ class WorkerProcess:
         error = BrokenProcessPool("the worker process was closed")
         while self.owed:
             _answer(self.owed.popleft(), None, error)
+
+
+def _unpickled(payload: bytes) -> tuple[bool, object]:
+    """An answer as (ok, result or exception); one that cannot be unpickled here is an error
+    of its own call, not of the reader (which would leave that call unanswered)."""
+    try:
+        return pickle.loads(payload)
+    except Exception as error:
+        return False, RuntimeError(f"the worker's answer could not be read: {error!r}")
 
 
 def _answer(future: asyncio.Future, result, error) -> None:

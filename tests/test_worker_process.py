@@ -35,6 +35,21 @@ def dies():
     os._exit(3)
 
 
+def _refuse(message):
+    raise ValueError(message)
+
+
+class Unreadable:
+    """Pickles in the worker; unpickling it in the crawl's process raises."""
+
+    def __reduce__(self):
+        return _refuse, ("made to fail when read back",)
+
+
+def unreadable():
+    return Unreadable()
+
+
 async def answer(worker, fn, *args):
     return await worker.call(fn, *args)
 
@@ -123,3 +138,14 @@ def test_finish_raises_when_the_worker_dies_first(worker):
     death = asyncio.run(run())
     assert isinstance(death.exception(), BrokenProcessPool)
     assert worker.dead
+
+
+def test_an_answer_that_cannot_be_read_fails_its_own_call_only(worker):
+    async def run():
+        calls = [worker.call(echo, 1), worker.call(unreadable), worker.call(echo, 2)]
+        return await asyncio.gather(*calls, return_exceptions=True)
+
+    first, bad, after = asyncio.run(run())
+    assert (first, after) == (1, 2)
+    assert isinstance(bad, RuntimeError) and "made to fail when read back" in str(bad)
+    assert not worker.dead and not worker.owed
