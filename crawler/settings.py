@@ -12,9 +12,16 @@ BOT_NAME = "dca"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-# Operators should set DCA_CONTACT to a page or mailbox where site owners can reach them.
+
+
+def user_agent(contact: str) -> str:
+    return f"dca/{__version__} (archival crawler; +{contact})"
+
+
+# Operators should set DCA_CONTACT to a page or mailbox where site owners can reach them;
+# `dca crawl -s DCA_CONTACT=...` puts it in the User-Agent (unless USER_AGENT is given too).
 DCA_CONTACT = "https://example.invalid/dca-operator"
-USER_AGENT = f"dca/{__version__} (archival crawler; +{DCA_CONTACT})"
+USER_AGENT = user_agent(DCA_CONTACT)
 
 # Politeness: robots.txt, one site at a time per slot, adaptive delay.
 ROBOTSTXT_OBEY = True

@@ -14,6 +14,7 @@ from tests.crawl_helpers import connect, run_dca_crawl
 from tests.politeness_server import CRAWL_DELAY, PolitenessSite
 
 RETRY_TIMES = 2
+CONTACT = "https://archive.example.org/who-we-are"
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +22,7 @@ def polite_crawl(tmp_path_factory):
     out = tmp_path_factory.mktemp("polite")
     with PolitenessSite() as site:
         run_dca_crawl(site.base_url, out, f"RETRY_TIMES={RETRY_TIMES}", "DCA_FETCH_REQUISITES=0",
-                      "DCA_RETRY_BACKOFF_BASE=0.5", site="wordpress")
+                      "DCA_RETRY_BACKOFF_BASE=0.5", f"DCA_CONTACT={CONTACT}", site="wordpress")
     return site, out
 
 
@@ -63,6 +64,6 @@ def test_robots_disallow_is_obeyed_and_counted(polite_crawl):
     assert row["pages_robots"] == 1
 
 
-def test_user_agent_carries_a_contact_url(polite_crawl):
+def test_user_agent_carries_the_operators_contact_url(polite_crawl):
     site, _ = polite_crawl
-    assert all("(archival crawler; +http" in agent for _, _, agent in site.log)
+    assert site.log and all(agent.endswith(f"(archival crawler; +{CONTACT})") for _, _, agent in site.log)
