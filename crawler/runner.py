@@ -55,10 +55,6 @@ def crawl_settings(out_dir: Path, overrides: dict):
     settings.set("LOG_FILE", str(log_path(out_dir)), priority="cmdline")
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
-    if "DCA_CONTACT" in overrides and "USER_AGENT" not in overrides:
-        from crawler.settings import user_agent
-
-        settings.set("USER_AGENT", user_agent(settings["DCA_CONTACT"]), priority="cmdline")
     return settings
 
 

@@ -19,9 +19,10 @@ def user_agent(contact: str) -> str:
 
 
 # Operators should set DCA_CONTACT to a page or mailbox where site owners can reach them;
-# `dca crawl -s DCA_CONTACT=...` puts it in the User-Agent (unless USER_AGENT is given too).
+# `-s DCA_CONTACT=...` puts it in the User-Agent (crawler/addons.py) unless USER_AGENT is given too.
 DCA_CONTACT = "https://example.invalid/dca-operator"
 USER_AGENT = user_agent(DCA_CONTACT)
+ADDONS = {"crawler.addons.ContactUserAgent": 0}
 
 # Politeness: robots.txt, one site at a time per slot, adaptive delay.
 ROBOTSTXT_OBEY = True
