@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import multiprocessing
 from concurrent.futures.process import BrokenProcessPool
 from http import HTTPStatus
 from pathlib import Path
@@ -201,10 +200,8 @@ class WarcCaptureMiddleware:
         )
 
     def spider_opened(self, spider=None):
-        # spawn, not fork: this process runs a reactor and threads that a fork would copy mid-flight.
-        self.process = WorkerProcess(multiprocessing.get_context("spawn"), capture_process.open_archive,
-                                     (self.archive_config(spider),), name="dca-warc-writer",
-                                     at_end=capture_process.socket_closed)
+        self.process = WorkerProcess(capture_process.open_archive, (self.archive_config(spider),),
+                                     name="dca-warc-writer", at_end=capture_process.socket_closed)
 
     def spider_closed(self, spider=None):
         process, self.process = self.process, None

@@ -11,7 +11,6 @@ Calls reach the workers through crawler/worker_process.py, from the event loop i
 
 import functools
 import logging
-import multiprocessing
 import traceback
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -101,9 +100,7 @@ class ExtractionPool:
         """The live worker owing the fewest answers; missing or dead ones are started afresh."""
         self.processes = [p for p in self.processes if not p.dead]
         while len(self.processes) < self.workers:
-            # spawn, not fork: the parent runs a reactor and threads that a fork would copy mid-flight.
-            self.processes.append(WorkerProcess(multiprocessing.get_context("spawn"), _load, (self.extractor_path,),
-                                                name="dca-extract"))
+            self.processes.append(WorkerProcess(_load, (self.extractor_path,), name="dca-extract"))
         return min(self.processes, key=lambda p: len(p.owed))
 
     async def extract(self, url: str, body: bytes, content_type: str | None, site_id: str,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import multiprocessing
 import os
 import pickle
 import signal
@@ -80,7 +81,9 @@ def _unframe(buffer: bytearray) -> bytes | None:
 
 
 class WorkerProcess:
-    def __init__(self, context, initializer, initargs, name: str = "dca-worker", at_end=None):
+    def __init__(self, initializer, initargs, name: str = "dca-worker", at_end=None):
+        # spawn, not fork: the crawl runs a reactor and threads that a fork would copy mid-flight.
+        context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe(duplex=True)
         self.process = context.Process(target=serve, args=(child, initializer, initargs, at_end),
                                        name=name, daemon=True)
@@ -105,10 +108,13 @@ class WorkerProcess:
         if self.dead:
             future.set_exception(BrokenProcessPool("the worker process has exited"))
             return future
-        self.outgoing += _frame(pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL))
+        self._enqueue(fn, args)
         self.owed.append(future)
         self._write()
         return future
+
+    def _enqueue(self, fn, args) -> None:
+        self.outgoing += _frame(pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL))
 
     def _attach(self, loop) -> None:
         # A new loop (asyncio.run again): answers still owed to the old one are read and dropped.
@@ -132,16 +138,26 @@ class WorkerProcess:
             self.writing = False
 
     def _read(self) -> None:
-        try:
-            data = os.read(self.fd, _READ_SIZE)
-        except BlockingIOError:
+        data = self._received()
+        if data is None:
             return
-        except OSError:
-            data = b""
         if not data:
             return self._exited()
         self.incoming += data
-        while (payload := _unframe(self.incoming)) is not None:
+        self._answer_owed()
+
+    def _received(self) -> bytes | None:
+        """What the socket holds: b"" at its end (or reset by a worker that died), None while empty."""
+        try:
+            return os.read(self.fd, _READ_SIZE)
+        except BlockingIOError:
+            return None
+        except OSError:
+            return b""
+
+    def _answer_owed(self) -> None:
+        """Answer the owed calls from the whole answers read so far, in the order sent."""
+        while self.owed and (payload := _unframe(self.incoming)) is not None:
             ok, value = _unpickled(payload)
             _answer(self.owed.popleft(), value if ok else None, None if ok else value)
 
@@ -168,7 +184,7 @@ class WorkerProcess:
         self._detach()
         os.set_blocking(self.fd, True)
         try:
-            self.outgoing += _frame(pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL))
+            self._enqueue(fn, args)
             try:
                 while self.outgoing:
                     del self.outgoing[:os.write(self.fd, self.outgoing)]
@@ -176,19 +192,15 @@ class WorkerProcess:
                 self._exited()
                 raise BrokenProcessPool("the worker process exited before its last call") from None
             while True:
-                while (payload := _unframe(self.incoming)) is not None:
+                self._answer_owed()
+                if not self.owed and (payload := _unframe(self.incoming)) is not None:
                     ok, value = _unpickled(payload)
-                    if not self.owed:
-                        if ok:
-                            return value
-                        raise value
-                    _answer(self.owed.popleft(), value if ok else None, None if ok else value)
+                    if ok:
+                        return value
+                    raise value
                 if not self.conn.poll(timeout):
                     raise TimeoutError(f"the worker process did not answer within {timeout} s")
-                try:
-                    data = os.read(self.fd, _READ_SIZE)
-                except OSError:  # reset by a worker that died
-                    data = b""
+                data = self._received()
                 if not data:
                     self._exited()
                     raise BrokenProcessPool("the worker process exited before its last answer")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import subprocess
 import sys
 from pathlib import Path
@@ -38,7 +37,7 @@ def exchange(n: int) -> dict:
 def start(tmp_path, archive_class=None) -> WorkerProcess:
     config = ArchiveConfig(warc_dir=str(tmp_path / "warc"), prefix="TEST", max_size=10_000_000,
                            warcinfo_fields={"operator": "tests"}, archive_class=archive_class)
-    return WorkerProcess(multiprocessing.get_context("spawn"), capture_process.open_archive, (config,),
+    return WorkerProcess(capture_process.open_archive, (config,),
                          at_end=capture_process.socket_closed)
 
 

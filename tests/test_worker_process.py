@@ -4,7 +4,6 @@ the worker's traceback, and a worker that dies fails what it owed, not what come
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 from concurrent.futures.process import BrokenProcessPool
 
@@ -56,7 +55,7 @@ async def answer(worker, fn, *args):
 
 @pytest.fixture
 def worker():
-    process = WorkerProcess(multiprocessing.get_context("spawn"), ready, ())
+    process = WorkerProcess(ready, ())
     yield process
     process.close()
 
