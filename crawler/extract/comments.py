@@ -10,7 +10,9 @@ import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .dates import parse_date
-from .html import absolute, ancestors, attr, classes, css, select_all, strip_fragment, text_of
+from .html import (
+    absolute, ancestor_tests, ancestors, attr, classes, css, matches_from, select_all, strip_fragment, text_of,
+)
 
 log = logging.getLogger(__name__)
 _ID = re.compile(r"(?:^|-)(?:comment-)?(\d+)$")
@@ -136,15 +138,65 @@ def _is_ping(li) -> bool:
     return bool(classes(li) & _PING_CLASSES)
 
 
-def _own(li, selector: str) -> list:
-    """Matches inside li that belong to li itself, not to a nested reply."""
-    # Reply lists are skipped rather than searched and filtered: deep threads
-    # would otherwise be searched once per ancestor comment.
-    found = []
-    for child in li:
-        if isinstance(child.tag, str) and not _is_reply_list(child) and not _is_form(child):
-            found.extend(el for el in css(child, selector) if _owner(el) is li)
-    return found
+class _Owned:
+    """Each selector's matches in the thread, filed under the comment they belong to: the
+    nearest comment li around them, unless they sit in one of its reply lists or reply
+    forms. One search of the thread per selector: searching per comment, as the walk
+    asks, cost more than the rest of comment extraction on long threads."""
+
+    def __init__(self, lists):
+        self.lists = lists
+        self.filed: dict[str, dict] = {}
+        self.skipped: dict = {}
+
+    def of(self, li, selector: str) -> list:
+        """Matches inside li that belong to li itself, not to a nested reply."""
+        filed = self.filed.get(selector)
+        if filed is None:
+            filed = self.filed[selector] = self._file(selector)
+        return filed.get(li, [])
+
+    def first(self, li, selectors):
+        for selector in selectors:
+            found = self.of(li, selector)
+            if found:
+                return found[0]
+        return None
+
+    def _file(self, selector: str) -> dict:
+        tests = ancestor_tests(selector)
+        searched: dict = {}  # for selectors `tests` cannot check: the plain search per child
+        filed: dict = {}
+        for list_el in self.lists:
+            for el in css(list_el, selector):
+                owner, child = _owner_and_child(el)
+                if owner is None or self._skips(child):
+                    continue
+                if tests is None:
+                    if child not in searched:
+                        searched[child] = set(css(child, selector))
+                    if el not in searched[child]:
+                        continue
+                elif not matches_from(el, child, tests):
+                    continue
+                filed.setdefault(owner, []).append(el)
+        return filed
+
+    def _skips(self, child) -> bool:
+        # Reply lists are walked as comments of their own; forms are never comment text.
+        if child not in self.skipped:
+            self.skipped[child] = _is_reply_list(child) or _is_form(child)
+        return self.skipped[child]
+
+
+def _owner_and_child(el):
+    """The comment li that owns el, and its child that holds el (or is el)."""
+    child = el
+    for anc in ancestors(el):
+        if anc.tag == "li" and _is_comment_li(anc):
+            return anc, child
+        child = anc
+    return None, None
 
 
 def _is_form(el) -> bool:
@@ -164,14 +216,6 @@ def _owner(el):
     return None
 
 
-def _own_first(li, selectors):
-    for selector in selectors:
-        found = _own(li, selector)
-        if found:
-            return found[0]
-    return None
-
-
 def _comment_id(li) -> str | None:
     for value in [li.get("id")] + [el.get("id") for el in li[:3] if isinstance(el.tag, str)]:
         match = _ID.search(value or "")
@@ -188,8 +232,8 @@ def _depth(li, fallback: int) -> int:
     return fallback
 
 
-def _author(li, layout, base: str) -> tuple[str | None, str | None]:
-    el = _own_first(li, layout.get("comment_author"))
+def _author(li, owned: _Owned, layout, base: str) -> tuple[str | None, str | None]:
+    el = owned.first(li, layout.get("comment_author"))
     if el is None:
         return None, None
     link = el if el.tag == "a" else next(iter(css(el, "a[href]")), None)
@@ -216,12 +260,12 @@ def day_first(doc, layout, language: str | None) -> bool:
     return tag not in ("en", "en-us")
 
 
-def _posted(li, layout, tz: str | None, languages, day_first_: bool = False) -> tuple[str | None, str | None]:
+def _posted(li, owned: _Owned, layout, tz: str | None, languages, day_first_: bool = False) -> tuple[str | None, str | None]:
     """(ISO time, None), or (None, the text that could not be read as a date; None if none)."""
     shown = []
-    for el in _own(li, "time[datetime]")[:1]:
+    for el in owned.of(li, "time[datetime]")[:1]:
         shown += [el.get("datetime"), text_of(el)]
-    el = _own_first(li, layout.get("comment_date"))
+    el = owned.first(li, layout.get("comment_date"))
     if el is not None:
         shown += [attr(el, "datetime", "title"), text_of(el)]
     shown = [s.strip() for s in shown if s and s.strip()]
@@ -232,24 +276,24 @@ def _posted(li, layout, tz: str | None, languages, day_first_: bool = False) -> 
     return None, shown[0] if shown else None
 
 
-def _text_container(li, layout):
-    el = _own_first(li, layout.get("comment_text"))
+def _text_container(li, owned: _Owned, layout):
+    el = owned.first(li, layout.get("comment_text"))
     if el is not None:
         return el
-    for body in _own(li, ".comment-body"):
+    for body in owned.of(li, ".comment-body"):
         if not css(body, ".comment-author, .fn, .comment-meta"):
             return body
     return None
 
 
-def _text(li, layout) -> str | None:
-    container = _text_container(li, layout)
+def _text(li, owned: _Owned, layout) -> str | None:
+    container = _text_container(li, owned, layout)
     if container is not None:
         paras = [p for p in css(container, "p") if text_of(p) and not classes(p) & _NOT_TEXT_CLASSES]
         if paras:
             return "\n\n".join(text_of(p) for p in paras)
         return text_of(container, skip=css(container, ".reply")) or None
-    paras = [p for p in _own(li, "p") if not _in_meta(p, li) and not _in_form(p, li) and text_of(p)
+    paras = [p for p in owned.of(li, "p") if not _in_meta(p, li) and not _in_form(p, li) and text_of(p)
              and not classes(p) & _NOT_TEXT_CLASSES]
     return "\n\n".join(text_of(p) for p in paras) or None
 
@@ -282,7 +326,8 @@ def _child_lists(li) -> list:
 
 
 class _Walk:
-    def __init__(self, layout, base: str, tz: str | None, languages, day_first_: bool = False):
+    def __init__(self, lists, layout, base: str, tz: str | None, languages, day_first_: bool = False):
+        self.owned = _Owned(lists)
         self.layout, self.base, self.tz, self.languages = layout, base, tz, languages
         self.day_first = day_first_
         self.comments: list[dict] = []
@@ -313,11 +358,11 @@ class _Walk:
         if cid in self.seen:
             return None
         self.seen.add(cid)
-        author, author_url = _author(li, self.layout, self.base)
-        posted, unread = _posted(li, self.layout, self.tz, self.languages, self.day_first)
+        author, author_url = _author(li, self.owned, self.layout, self.base)
+        posted, unread = _posted(li, self.owned, self.layout, self.tz, self.languages, self.day_first)
         comment = {
             "id": cid, "parent_id": parent_id, "author": author, "author_url": author_url,
-            "posted_at": posted, "text": _text(li, self.layout), "depth": _depth(li, level),
+            "posted_at": posted, "text": _text(li, self.owned, self.layout), "depth": _depth(li, level),
             "by_post_author": "bypostauthor" in classes(li),
         }
         self._report(comment, unread)
@@ -340,7 +385,7 @@ def extract(doc, layout, base: str, tz: str | None, languages=None, language: st
     """(comments in page order, pingbacks+trackbacks seen). `language` is the page's
     BCP 47 tag: it decides how numeric dates are read when the dates themselves do not."""
     lists = top_lists(doc, layout)
-    walk = _Walk(layout, base, tz, languages, day_first(doc, layout, language) if lists else False)
+    walk = _Walk(lists, layout, base, tz, languages, day_first(doc, layout, language) if lists else False)
     for list_el in lists:
         walk.list(list_el, None, 1)
     return walk.comments, walk.pings

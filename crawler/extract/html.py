@@ -10,7 +10,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import lxml.html
 from lxml import etree
-from lxml.cssselect import CSSSelector
+import cssselect
+from lxml.cssselect import CSSSelector, LxmlTranslator
 
 _HTTP_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w.:-]+)", re.I)
@@ -304,6 +305,40 @@ def select_all(root, selectors: Sequence[str]) -> list:
 def select_first(root, selectors: Sequence[str]):
     found = select_all(root, selectors)
     return found[0] if found else None
+
+
+@lru_cache(maxsize=256)
+def ancestor_tests(selector: str) -> tuple | None:
+    """For a selector of compounds joined by descendant combinators ("a b c"): one
+    test per compound but the last, rightmost first, of whether an element matches it.
+    None for any other selector (other combinators, lists, pseudo-elements, bad syntax)."""
+    try:
+        parsed = cssselect.parse(selector)
+    except cssselect.SelectorError:
+        return None
+    if len(parsed) != 1 or parsed[0].pseudo_element:
+        return None
+    compounds, node = [], parsed[0].parsed_tree
+    while isinstance(node, cssselect.parser.CombinedSelector):
+        if node.combinator != " ":
+            return None
+        compounds.append(node.subselector)
+        node = node.selector
+    compounds.append(node)
+    translator = LxmlTranslator()
+    return tuple(etree.XPath("self::" + str(translator.xpath(part))) for part in compounds[1:])
+
+
+def matches_from(el, root, tests: tuple) -> bool:
+    """Whether `el`, known to match a descendant-combinator selector searched from some
+    ancestor of `root`, also matches it searched from `root` (its ancestor compounds
+    found at or below `root`). Nearest-first matching is exact for descendant chains."""
+    pending, node = 0, el
+    while pending < len(tests) and node is not root:
+        node = node.getparent()
+        if tests[pending](node):
+            pending += 1
+    return pending == len(tests)
 
 
 def attr(el, *names: str) -> str | None:
