@@ -43,14 +43,14 @@ class BareSpider(scrapy.Spider):
         if not isinstance(response, scrapy.http.HtmlResponse):
             return
         selector = Selector(response=response)
-        for url in self.seen.new(page_links(selector, response.url, self.root)):
+        for url in self.seen.new(page_links(selector.root, response.url, self.root)):
             yield scrapy.Request(url, callback=self.parse_page)
         if ARTICLE_PATH.search(response.url):
             for href in selector.css("a::attr(href)").getall():
                 url = clean_link(href, response.url)
                 if url and COMMENT_PAGES.search(url):
                     yield scrapy.Request(url, callback=self.parse_page)
-            for url in self.seen.new(requisite_links(selector, response.url, self.root)):
+            for url in self.seen.new(requisite_links(selector.root, response.url, self.root)):
                 yield scrapy.Request(url, callback=self.parse_requisite, priority=-1)
 
     def parse_requisite(self, response):

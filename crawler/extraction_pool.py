@@ -52,30 +52,24 @@ class PageReading:
     outlinks: list | None = None                       # an article's every link, for its WARC metadata record
 
 
-def page_selector(url: str, body: bytes, content_type: str | None):
-    """The page parsed as Scrapy parses a response (parsel, lxml.html's parser)."""
-    from scrapy.http import HtmlResponse
-    from scrapy.selector import Selector
-
-    headers = {"Content-Type": content_type} if content_type else {}
-    return Selector(response=HtmlResponse(url, body=body, headers=headers))
-
-
 def read_links(url: str, body: bytes, content_type: str | None, root: str, profile,
-               requisites: bool, selector=None) -> PageReading:
-    """The links a spider follows from one page (`selector`: the page already parsed)."""
+               requisites: bool) -> PageReading:
+    """The links a spider follows from one page."""
+    from crawler.extract.html import parse_body
     from crawler.spiders.links import page_links, requisite_links
 
-    selector = selector if selector is not None else page_selector(url, body, content_type)
-    return PageReading(page_links(selector, url, root, profile.is_denied),
-                       requisite_links(selector, url, root) if requisites else [])
+    doc = parse_body(body, content_type)
+    if doc is None:
+        return PageReading([])
+    return PageReading(page_links(doc, url, root, profile.is_denied),
+                       requisite_links(doc, url, root) if requisites else [])
 
 
 def _read_page(url: str, body: bytes, content_type: str | None, site_id: str, zone: str | None,
                root: str, extract: bool) -> PageReading:
     profile = _profile(site_id, zone)
-    selector = page_selector(url, body, content_type)
-    reading = read_links(url, body, content_type, root, profile, requisites=extract, selector=selector)
+    # The links, the record and the outlinks all come from one parse (parse_body keeps it).
+    reading = read_links(url, body, content_type, root, profile, requisites=extract)
     if extract:
         try:
             reading.record = _extractor(url, body, content_type=content_type, profile=profile)
@@ -83,9 +77,9 @@ def _read_page(url: str, body: bytes, content_type: str | None, site_id: str, zo
             reading.error = "".join(traceback.format_exception(error))
         if (reading.record or {}).get("page_type") == "article":
             from archive.metadata import document_outlinks
+            from crawler.extract.html import parse_body
 
-            # The links' tree serves the metadata record too: one parse fewer per article.
-            reading.outlinks = document_outlinks(selector.root, url)
+            reading.outlinks = document_outlinks(parse_body(body, content_type), url)
     return reading
 
 

@@ -11,7 +11,7 @@ from . import article, authors as authors_mod, comments as comments_mod, images 
 from . import comment_systems, generic, jsonld, meta
 from .dates import parse_date, parse_time
 from .fallback import fallback_body
-from .html import BadInput, absolute, ancestors, check_body, decode_body, document_base, indexed, parse_html, select_first, text_of
+from .html import BadInput, absolute, ancestors, check_body, document_base, indexed, parse_body, select_first, text_of
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +79,7 @@ class _Extraction:
 
     def __init__(self, url, body, content_type, profile, record):
         self.url, self.profile, self.record = url, profile, record
-        text = decode_body(body, content_type)
-        if text.count("\ufffd") > max(16, len(text) // 50):
-            raise BadInput("undecodable text (not in its declared or any detected charset)")
-        self.doc = parse_html(text, strict=True)
+        self.doc = parse_body(body, content_type, strict=True)
 
     def set(self, field: str, value, source: str) -> None:
         if value not in (None, "", []):

@@ -88,8 +88,20 @@ def parse_html(text: str, *, strict: bool = False) -> lxml.html.HtmlElement | No
     With strict=True a document the parser had to cut short (nested deeper than
     libxml2's limit of 256 levels) raises BadInput instead of being returned.
     """
+    doc, cut_short = _parse(text)
+    if strict and cut_short:
+        raise BadInput(_CUT_SHORT)
+    return doc
+
+
+_CUT_SHORT = "nested deeper than the HTML parser's depth limit (256); document cut short"
+_UNDECODABLE = "undecodable text (not in its declared or any detected charset)"
+
+
+def _parse(text: str) -> tuple[lxml.html.HtmlElement | None, bool]:
+    """(document or None, whether the parser cut it short)."""
     if not text or "<" not in text:
-        return None
+        return None, False
     if text.lstrip()[:5].lower() == "<?xml":
         text = _XML_DECL.sub("", text)
     parser = _parser()
@@ -99,12 +111,35 @@ def parse_html(text: str, *, strict: bool = False) -> lxml.html.HtmlElement | No
         try:
             doc = lxml.html.document_fromstring(_CONTROL.sub("", text), parser=parser)
         except (etree.ParserError, ValueError):
-            return None
+            return None, False
     except etree.ParserError:
-        return None
-    if strict and any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
-        raise BadInput("nested deeper than the HTML parser's depth limit (256); document cut short")
-    return doc if isinstance(doc, lxml.html.HtmlElement) else None
+        return None, False
+    cut_short = any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log)
+    return (doc if isinstance(doc, lxml.html.HtmlElement) else None), cut_short
+
+
+def parse_body(body, content_type: str | None = None, *, strict: bool = False) -> lxml.html.HtmlElement | None:
+    """parse_html(decode_body(body, content_type)). With strict=True, text that is mostly
+    undecodable or a document cut short raises BadInput.
+
+    The last body's parse is kept (one per thread): the extraction worker reads a page's
+    links, record and outlinks from one tree. Callers must not change the tree.
+    """
+    last = getattr(_PARSER, "last_body", None)
+    if last is None or last[0] is not body or last[1] != content_type:
+        last = _PARSER.last_body = (body, content_type, *_parse_body(body, content_type))
+    doc, problem = last[2], last[3]
+    if strict and problem:
+        raise BadInput(problem)
+    return doc
+
+
+def _parse_body(body, content_type: str | None) -> tuple[lxml.html.HtmlElement | None, str | None]:
+    text = decode_body(body, content_type)
+    doc, cut_short = _parse(text)
+    if text.count("\ufffd") > max(16, len(text) // 50):
+        return doc, _UNDECODABLE
+    return doc, _CUT_SHORT if cut_short else None
 
 
 _OPENS_DOCUMENT = re.compile(rb"<(?:html|body)[\s>]", re.I)

@@ -5,7 +5,6 @@ from functools import lru_cache
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from lxml import etree
-from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
 
 # Crawler traps and machinery no reader sees: reply links multiply every article by
@@ -90,11 +89,11 @@ def _worth_following(url: str, root_netloc: str) -> bool:
             and not NOT_A_PAGE.search(parts.path))
 
 
-def page_links(selector: Selector, base: str, root: str, is_denied=lambda url: False) -> list[str]:
-    """Same-site page links worth visiting, in document order, without duplicates."""
+def page_links(doc, base: str, root: str, is_denied=lambda url: False) -> list[str]:
+    """Same-site page links of an lxml document worth visiting, in document order, without duplicates."""
     root_netloc = urlsplit(root).netloc.lower()
     seen, links = set(), []
-    for href in _PAGE_HREFS(selector.root):
+    for href in _PAGE_HREFS(doc):
         url = clean_link(href, base)
         if not url or url in seen or not _worth_following(url, root_netloc) or is_denied(url):
             continue
@@ -107,10 +106,10 @@ def srcset_urls(srcset: str) -> list[str]:
     return [part.strip().split()[0] for part in (srcset or "").split(",") if part.strip()]
 
 
-def requisite_links(selector: Selector, base: str, root: str) -> list[str]:
-    """Same-site CSS, scripts, icons and every image candidate a replay may ask for."""
-    refs = _REQUISITE_REFS(selector.root)
-    for srcset in _SRCSETS(selector.root):
+def requisite_links(doc, base: str, root: str) -> list[str]:
+    """Same-site CSS, scripts, icons and every image candidate a replay may ask for, in an lxml document."""
+    refs = _REQUISITE_REFS(doc)
+    for srcset in _SRCSETS(doc):
         refs.extend(srcset_urls(srcset))
     return _unique_same_site(refs, base, root)
 
