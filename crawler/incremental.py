@@ -132,6 +132,7 @@ class IncrementalMiddleware:
         self._known: dict[str, KnownArticle] | None = None
         self.skipped: set[str] = set()
         self.passed: set[str] = set()
+        self._last_date_header = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -171,7 +172,11 @@ class IncrementalMiddleware:
         """Follow the site's clock (its Date header), unless DCA_NOW fixes it."""
         if self.fixed or response is None:
             return
-        date = parse_when(response.headers.get(b"Date", b"").decode("latin-1") or None)
+        header = response.headers.get(b"Date", b"")
+        if header == self._last_date_header:  # a busy crawl sees the same second many times
+            return
+        self._last_date_header = header
+        date = parse_when(header.decode("latin-1") or None)
         if date is None:
             return
         if self.stats.get_value("dca/clock") is None:  # the run's clock: the first Date (crawls.clock)
