@@ -28,7 +28,7 @@ def find_root(doc, layout):
     """The element holding the article: the first root candidate containing a body."""
     # Bodies are found once for the whole document, then mapped to their enclosing
     # candidates: asking every teaser of a listing for a body is quadratic.
-    bodies = [el for selector in layout.get("body") for el in css(doc, selector)]
+    bodies = css_any(doc, layout.get("body"))
     # The set holds the element proxies alive, so lxml hands back these same objects.
     holders = {anc for el in bodies for anc in (el, *el.iterancestors())}
     for selector in layout.get("article_root"):
