@@ -148,6 +148,7 @@ class _Owned:
         self.lists = lists
         self.filed: dict[str, dict] = {}
         self.skipped: dict = {}
+        self.is_comment: dict = {}
 
     def of(self, li, selector: str) -> list:
         """Matches inside li that belong to li itself, not to a nested reply."""
@@ -169,7 +170,7 @@ class _Owned:
         filed: dict = {}
         for list_el in self.lists:
             for el in css(list_el, selector):
-                owner, child = _owner_and_child(el)
+                owner, child = _owner_and_child(el, self.is_comment)
                 if owner is None or self._skips(child):
                     continue
                 if tests is None:
@@ -189,12 +190,16 @@ class _Owned:
         return self.skipped[child]
 
 
-def _owner_and_child(el):
-    """The comment li that owns el, and its child that holds el (or is el)."""
+def _owner_and_child(el, is_comment: dict):
+    """The comment li that owns el, and its child that holds el (or is el).
+    `is_comment` remembers which li are comments: every match below one asks again."""
     child = el
-    for anc in ancestors(el):
-        if anc.tag == "li" and _is_comment_li(anc):
-            return anc, child
+    for anc in el.iterancestors():
+        if anc.tag == "li":
+            if anc not in is_comment:
+                is_comment[anc] = _is_comment_li(anc)
+            if is_comment[anc]:
+                return anc, child
         child = anc
     return None, None
 
@@ -289,13 +294,17 @@ def _text_container(li, owned: _Owned, layout):
 def _text(li, owned: _Owned, layout) -> str | None:
     container = _text_container(li, owned, layout)
     if container is not None:
-        paras = [p for p in css(container, "p") if text_of(p) and not classes(p) & _NOT_TEXT_CLASSES]
-        if paras:
-            return "\n\n".join(text_of(p) for p in paras)
+        texts = _paragraph_texts(p for p in css(container, "p"))
+        if texts:
+            return "\n\n".join(texts)
         return text_of(container, skip=css(container, ".reply")) or None
-    paras = [p for p in owned.of(li, "p") if not _in_meta(p, li) and not _in_form(p, li) and text_of(p)
-             and not classes(p) & _NOT_TEXT_CLASSES]
-    return "\n\n".join(text_of(p) for p in paras) or None
+    texts = _paragraph_texts(p for p in owned.of(li, "p") if not _in_meta(p, li) and not _in_form(p, li))
+    return "\n\n".join(texts) or None
+
+
+def _paragraph_texts(paragraphs) -> list[str]:
+    texts = (text_of(p) for p in paragraphs if not classes(p) & _NOT_TEXT_CLASSES)
+    return [text for text in texts if text]
 
 
 def _in_form(el, stop) -> bool:
