@@ -37,7 +37,18 @@ class Layout:
         return replace(self, selectors=merged)
 
 
+_NUMBERED_BACKREF = re.compile(r"\\[1-9]")
+
+
 def _compile(patterns: Sequence[str]) -> tuple[re.Pattern, ...]:
+    """The patterns as one alternation (one search per URL: the spider asks for every link),
+    or one by one where they cannot be joined (inline flags, repeated group names, numbered
+    back-references, which joining would renumber)."""
+    if len(patterns) > 1 and not any(_NUMBERED_BACKREF.search(p) for p in patterns):
+        try:
+            return (re.compile("|".join(f"(?:{p})" for p in patterns)),)
+        except re.error:
+            pass
     return tuple(re.compile(p) for p in patterns)
 
 
