@@ -211,8 +211,17 @@ def text_of(el, skip: Iterable = ()) -> str:
 
     if el is None:
         return ""
+    if not skip_set and len(el) == 0:  # a leaf (most names and dates): its own text, if visible
+        return collapse(el.text) if _shows_text(el) else ""
     walk(el)
     return collapse("".join(parts))
+
+
+def _shows_text(leaf) -> bool:
+    if not isinstance(leaf.tag, str) or leaf.tag.lower() in _SKIP_TEXT:
+        return False
+    style = leaf.get("style")
+    return not (style and _HIDDEN_STYLE.search(style))
 
 
 @lru_cache(maxsize=1024)
