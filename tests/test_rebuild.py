@@ -153,7 +153,7 @@ def ends_quietly(data: bytes, offset: int) -> bool:
 
 
 def damage_a_page(out, *, quietly: bool):
-    """Zero 64 bytes mid-way through an HTML capture such that warcio raises, or ends quietly.
+    """Zero 64 bytes inside an HTML capture such that warcio raises, or ends quietly.
 
     Which of the two happens depends on the record's bytes and on where warcio's
     16 KB reads fall (a member read whole fails whole), so the capture is searched for.
@@ -165,11 +165,11 @@ def damage_a_page(out, *, quietly: bool):
         name, offset, length, record_id, _ = capture
         path = out / "warc" / name
         data = path.read_bytes()
-        middle = offset + length // 2
-        damaged = data[:middle] + b"\x00" * 64 + data[middle + 64:]
-        if ends_quietly(damaged, offset) == quietly:
-            path.write_bytes(damaged)
-            return path, name, offset, record_id
+        for where in (offset + length // 2, offset + length // 4, offset + 3 * length // 4):
+            damaged = data[:where] + b"\x00" * 64 + data[where + 64:]
+            if ends_quietly(damaged, offset) == quietly:
+                path.write_bytes(damaged)
+                return path, name, offset, record_id
     pytest.skip("no capture of this crawl gives that kind of damage")
 
 
