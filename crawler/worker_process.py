@@ -38,7 +38,10 @@ def serve(conn, initializer, initargs, at_end=None) -> None:
     # and still needs its workers; they end when their socket does.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    initializer(*initargs)
+    try:
+        initializer(*initargs)
+    except Exception as error:
+        return _refuse_first_call(conn, error)
     while True:
         try:
             fn, args = conn.recv()
@@ -55,6 +58,17 @@ def serve(conn, initializer, initargs, at_end=None) -> None:
             conn.send(reply)
         except Exception as error:  # pickling failed before a byte was written
             conn.send((False, RuntimeError(f"the worker's answer could not be sent back: {error!r}")))
+
+
+def _refuse_first_call(conn, error: Exception) -> None:
+    """A worker that could not start answers its first call with the reason (and its
+    traceback), then exits: the crawl's log says why, not only that the process is gone."""
+    error.add_note("".join(traceback.format_exception(error)))
+    try:
+        conn.recv()
+        conn.send((False, error))
+    except (EOFError, OSError):
+        pass
 
 
 def _frame(payload: bytes) -> bytes:

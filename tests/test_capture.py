@@ -105,6 +105,11 @@ SPIDER = textwrap.dedent('''
         """Writing fails for the URLs given, as on a full disk (in the WARC writer's process,
         which imports this script again: so the classes are at its top level)."""
 
+        def __init__(self, config):
+            if os.environ.get("UNWRITABLE"):  # as a WARC directory the crawl may not write to
+                raise PermissionError(13, "Permission denied", config.warc_dir)
+            super().__init__(config)
+
         def write_exchange(self, url, *args, **kwargs):
             if any(url.endswith(path) for path in failing):
                 raise OSError(28, "No space left on device")
@@ -164,15 +169,17 @@ SPIDER = textwrap.dedent('''
 ''')
 
 
-def run_crawl(tmp_path: Path, *failing_paths: str, kill_writer: bool = False):
+def run_crawl(tmp_path: Path, *failing_paths: str, kill_writer: bool = False, unwritable: bool = False):
     """Crawl the loopback server into tmp_path/out; return (out_dir, result, server_log).
     Writing the responses of `failing_paths` to WARC fails as on a full disk; with
-    `kill_writer`, the WARC writer's process is killed once the first capture is written."""
+    `kill_writer`, the WARC writer's process is killed once the first capture is written; with
+    `unwritable`, the writer's process cannot open its archive."""
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     script = tmp_path / "capture_spider.py"
     script.write_text(SPIDER)
-    env = dict(os.environ, PYTHONPATH=str(REPO), KILL_WRITER="1" if kill_writer else "")
+    env = dict(os.environ, PYTHONPATH=str(REPO), KILL_WRITER="1" if kill_writer else "",
+               UNWRITABLE="1" if unwritable else "")
     with LoopbackServer() as server:
         proc = subprocess.run(
             [sys.executable, str(script), server.base, str(out_dir), *failing_paths],
@@ -362,6 +369,15 @@ def test_a_dead_writer_process_stops_the_crawl_and_leaves_whole_files(tmp_path):
     for path in (out_dir / "warc").glob("*.warc.gz"):
         check = subprocess.run([str(VENV_BIN / "warcio"), "check", str(path)], capture_output=True, text=True)
         assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_writer_that_cannot_open_its_archive_says_why_and_stops_the_crawl(tmp_path):
+    out_dir, result, _log, _base = run_crawl(tmp_path, unwritable=True)
+    assert result["stats"]["finish_reason"] == "warc_writer_died"
+    # Said in the crawl's own log (the writer's stderr traceback alone is easily missed).
+    failed = [line for line in result["stderr"].splitlines() if "WARC write failed for" in line]
+    assert failed and f"[Errno 13] Permission denied: '{out_dir / 'warc'}'" in failed[0]
+    assert result["seen"] == [] and result["signalled"] == []
 
 
 def test_stats(crawl):

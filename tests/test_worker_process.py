@@ -34,6 +34,10 @@ def dies():
     os._exit(3)
 
 
+def cannot_start(reason):
+    raise PermissionError(reason)
+
+
 def _refuse(message):
     raise ValueError(message)
 
@@ -148,3 +152,20 @@ def test_an_answer_that_cannot_be_read_fails_its_own_call_only(worker):
     assert (first, after) == (1, 2)
     assert isinstance(bad, RuntimeError) and "made to fail when read back" in str(bad)
     assert not worker.dead and not worker.owed
+
+
+def test_a_worker_that_cannot_start_says_why_then_is_gone():
+    worker = WorkerProcess(cannot_start, ("warc/ is not writable",))
+
+    async def run():
+        first = await asyncio.gather(worker.call(echo, 1), return_exceptions=True)
+        second = await asyncio.gather(worker.call(echo, 2), return_exceptions=True)
+        return first[0], second[0]
+
+    try:
+        first, second = asyncio.run(run())
+    finally:
+        worker.close()
+    assert isinstance(first, PermissionError) and str(first) == "warc/ is not writable"
+    assert "cannot_start" in "".join(getattr(first, "__notes__", []))
+    assert isinstance(second, BrokenProcessPool)
