@@ -76,9 +76,18 @@ class BadInput(ValueError):
 _PARSER = threading.local()
 
 
+# Every element is an HtmlElement, chosen in C: lxml.html's own lookup calls Python for
+# each element object made (only to give form fields their own classes, which nothing here
+# uses), and extraction makes thousands per page.
+_CLASS_LOOKUP = etree.ElementDefaultClassLookup(
+    element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
+    pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity)
+
+
 def _parser() -> lxml.html.HTMLParser:
     if not hasattr(_PARSER, "parser"):
         _PARSER.parser = lxml.html.HTMLParser()
+        _PARSER.parser.set_element_class_lookup(_CLASS_LOOKUP)
     return _PARSER.parser
 
 
