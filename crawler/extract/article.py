@@ -8,7 +8,7 @@ import re
 import lxml.html
 
 from . import generic, images
-from .html import css_any, absolute, ancestors, classes, css, select_all, select_first, text_of
+from .html import absolute, classes, css, css_any, select_all, select_first, text_of
 
 BLOCK_TAGS = {"p", "h2", "h3", "h4", "h5", "h6", "li"}
 _KEEP_TAGS = {
