@@ -66,7 +66,10 @@ def _refuse_first_call(conn, error: Exception) -> None:
     error.add_note("".join(traceback.format_exception(error)))
     try:
         conn.recv()
-        conn.send((False, error))
+        try:
+            conn.send((False, error))
+        except (pickle.PicklingError, TypeError, AttributeError):  # an error that cannot travel: its text can
+            conn.send((False, RuntimeError(f"the worker could not start: {error!r}")))
     except (EOFError, OSError):
         pass
 

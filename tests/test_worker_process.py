@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
@@ -36,6 +37,18 @@ def dies():
 
 def cannot_start(reason):
     raise PermissionError(reason)
+
+
+class Unsendable(Exception):
+    """An error that cannot be pickled (it holds a lock)."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.lock = threading.Lock()
+
+
+def cannot_start_unsendably(reason):
+    raise Unsendable(reason)
 
 
 def _refuse(message):
@@ -169,3 +182,12 @@ def test_a_worker_that_cannot_start_says_why_then_is_gone():
     assert isinstance(first, PermissionError) and str(first) == "warc/ is not writable"
     assert "cannot_start" in "".join(getattr(first, "__notes__", []))
     assert isinstance(second, BrokenProcessPool)
+
+
+def test_a_start_error_that_cannot_be_pickled_still_says_why():
+    worker = WorkerProcess(cannot_start_unsendably, ("no archive here",))
+    try:
+        with pytest.raises(RuntimeError, match="could not start: Unsendable\\('no archive here'\\)"):
+            asyncio.run(answer(worker, echo, 1))
+    finally:
+        worker.close()

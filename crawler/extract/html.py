@@ -8,9 +8,9 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+import cssselect
 import lxml.html
 from lxml import etree
-import cssselect
 from lxml.cssselect import CSSSelector, LxmlTranslator
 
 _HTTP_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
