@@ -51,9 +51,9 @@ class BareSpider(scrapy.Spider):
                 if url and COMMENT_PAGES.search(url):
                     yield scrapy.Request(url, callback=self.parse_page)
             for url in self.seen.new(requisite_links(selector.root, response.url, self.root)):
-                yield scrapy.Request(url, callback=self.parse_requisite, priority=0)
+                yield scrapy.Request(url, callback=self.parse_requisite)
 
     def parse_requisite(self, response):
         if b"text/css" in response.headers.get("Content-Type", b""):
             for url in self.seen.new(css_links(response.text, response.url, self.root)):
-                yield scrapy.Request(url, callback=self.parse_requisite, priority=0)
+                yield scrapy.Request(url, callback=self.parse_requisite)

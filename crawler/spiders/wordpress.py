@@ -160,13 +160,13 @@ class WordPressSpider(scrapy.Spider):
         if not self.fetch_requisites:
             return
         for url in self.seen.new(urls):
-            yield scrapy.Request(url, callback=self.parse_requisite, priority=0)
+            yield scrapy.Request(url, callback=self.parse_requisite)
 
     def parse_requisite(self, response):
         content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
         if "text/css" in content_type:
             for url in self.seen.new(css_links(response.text, response.url, self.root)):
-                yield scrapy.Request(url, callback=self.parse_requisite, priority=0)
+                yield scrapy.Request(url, callback=self.parse_requisite)
 
     # Extraction ---------------------------------------------------------------
 
