@@ -156,6 +156,12 @@ def _last_header(http_headers, name: str) -> str | None:
     return values[-1] if values and values[-1] != "" else None
 
 
+def _body_wanted(rest: bool, status, content_type) -> bool:
+    """HTML that reached the spider, and every REST answer: an error's body says why (a page past
+    the last one ends a thread, crawler/pages.py)."""
+    return rest or (pages.reaches_parser(status) and _maybe_html(content_type))
+
+
 def capture_of(record, name: str, offset: int, length: int) -> dict:
     """The capture dict (docs/contracts.md) of a response or revisit record, as the crawl made it."""
     h, http = record.rec_headers, record.http_headers
@@ -343,10 +349,10 @@ class Rebuilder:
         body, location = None, None
         rest = pages.is_rest_url(url)
         if record.rec_type == "response":
-            if pages.reaches_parser(status) and (rest or _maybe_html(content_type)):
-                body = _decoded(Record(record, record.raw_stream.read()))
-            elif status and 300 <= status < 400 and http is not None:
+            if status and 300 <= status < 400 and http is not None:
                 location = http.get_header("Location")
+            elif _body_wanted(rest, status, content_type):
+                body = _decoded(Record(record, record.raw_stream.read()))
         # read_to_end checks the gzip member (CRC) before the record counts
         offset, length = iterator.get_record_offset(), iterator.get_record_length()
         _check_complete(record)
@@ -380,7 +386,7 @@ class Rebuilder:
             answered_from_archive = True
         else:
             answered_from_archive = False
-            if not pages.reaches_parser(status) or not (rest or _maybe_html(content_type)):
+            if not _body_wanted(rest, status, content_type):
                 return status, content_type, None, headers
         original = self._original(capture.get("refers_to"))
         if original is None:

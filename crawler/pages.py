@@ -132,8 +132,9 @@ class ArticleThread:
 
     After the HTML pages, when `rest_api` is on and the first record names the
     API root and post id of a native WordPress thread, the REST post and every
-    page of `wp/v2/comments` (X-WP-TotalPages) are asked for; a failure there
-    ends the REST part and the item is made from the HTML alone.
+    page of `wp/v2/comments` are asked for (X-WP-TotalPages says how many; without
+    it, pages are asked until one is empty or WordPress answers 400 "invalid page
+    number"); a failure there ends the REST part and the item is made from the HTML alone.
 
     The item's `complete` says the stored thread shows every comment: every HTML
     comment page arrived, or every REST comments page did. Only a complete item
@@ -190,8 +191,9 @@ class ArticleThread:
             return False
         if self.rest_total_pages is not None:
             return have < self.rest_total_pages
-        # No X-WP-TotalPages: a full page may have a successor.
-        return len(self.rest_pages[-1]["comments"]) >= rest.PER_PAGE
+        # No X-WP-TotalPages (a proxy or plugin dropped it), and a site may cap per_page below
+        # what was asked: only an empty page, or WordPress's "invalid page number", ends the thread.
+        return bool(self.rest_pages[-1]["comments"])
 
     def could_ask(self, url: str) -> bool:
         """Whether the thread would ask for `url` once what it awaits now is given up."""
@@ -247,12 +249,21 @@ class ArticleThread:
                 self.rest_captures.setdefault(comment["id"], capture["warc_record_id"])
         return None
 
-    def failed(self) -> None:
-        """What the thread awaited brought no usable answer (an error status, no response)."""
+    def failed(self, status: int | None = None, body: bytes | None = None) -> None:
+        """What the thread awaited brought no usable answer (an error `status` and its `body`, or
+        no response at all)."""
         if self.awaited_kind == HTML:
             self.html_complete = False
+        elif self._past_the_last_rest_page(status, body):
+            self.rest_state = "done"
         elif self.awaited_kind in (REST_POST, REST_COMMENTS):
             self._rest_failed("no answer")
+
+    def _past_the_last_rest_page(self, status, body) -> bool:
+        """WordPress answers a comments page past the last one with 400 and
+        `rest_comment_invalid_page_number`: with no X-WP-TotalPages, that is the thread's end."""
+        return (self.awaited_kind == REST_COMMENTS and status == 400 and bool(self.rest_pages)
+                and self.rest_total_pages is None and b"_invalid_page_number" in (body or b""))
 
     def _rest_failed(self, reason: str) -> str:
         self.rest_state = "failed"
@@ -368,7 +379,7 @@ class CommentPageTracker:
         if thread.awaited_kind in (REST_POST, REST_COMMENTS) and reaches_parser(status) and body is not None:
             thread.add_rest(body, headers, capture)
         else:
-            thread.failed()
+            thread.failed(status, body)
         return self._advance(thread)
 
     def finish(self) -> list[dict]:

@@ -18,7 +18,7 @@ from crawler.extract import extract_page
 from crawler.extract.comments import comment_page_number
 from crawler.sites import get_profile
 from tests.crawl_helpers import connect, crawl_log_text, last_crawl_stats, run_dca_crawl
-from tests.sample_site.data import BIG_THREAD, DISQUS, expected_record
+from tests.sample_site.data import BIG_THREAD, DISQUS, build_site, expected_record
 from tests.sample_site.server import SampleSite
 
 COMMENT_KEYS = ("id", "parent_id", "author", "author_url", "posted_at", "text", "depth", "by_post_author")
@@ -256,3 +256,78 @@ def test_the_rebuild_tracker_closes_a_thread_whose_rest_answer_was_never_capture
     assert len(again) == 1 and again[0]["complete"] and again[0]["record"]["comments"] == record["comments"]
     finished = tracker.finish()
     assert len(finished) == 1 and not tracker.open and not tracker.awaiting
+
+
+def test_without_x_wp_totalpages_the_thread_reads_pages_until_wordpress_says_there_are_no_more(site):
+    """A proxy that drops WordPress's paging headers, and a site that caps per_page at 50 (below
+    the 100 asked for): every page is still read, and the 400 past the last one ends the thread."""
+    profile = get_profile("dca-sample")
+    article = site.data.articles[BIG_THREAD]
+    thread = thread_for(site, article, profile)
+    asked = []
+    while (url := thread.next_url()) is not None:
+        path = urlsplit(url)._replace(scheme="", netloc="").geturl()
+        if thread.awaited_kind == pages.HTML:
+            page = site.fetch_exact(path)
+            thread.add(extract_page(url, page.decoded, content_type=page.header("Content-Type"), profile=profile), None)
+            continue
+        page = site.fetch_exact(path.replace("per_page=100", "per_page=50"), accept_encoding=None)
+        asked.append(parse_qs(urlsplit(url).query).get("page"))
+        headers = {name: value for name, value in pages.header_values(page.headers).items()
+                   if not name.startswith("x-wp-total") and name != "link"}
+        if page.status == 200:
+            assert thread.add_rest(page.decoded, headers, None) is None
+        else:
+            thread.failed(page.status, page.decoded)
+    # the post, 7 pages of 50 (343 comments), then page 8: 400 rest_comment_invalid_page_number
+    assert asked == [None] + [[str(n)] for n in range(1, 9)]
+    item = thread.item()
+    assert item["complete"] and item["record"]["sources"]["comments"] == "rest+selector"
+    expected = expected_record(article, site.base_url)["comments"]
+    assert len(expected) == 343
+    assert [c["id"] for c in item["record"]["comments"]] == [c["id"] for c in expected]
+
+
+def test_a_rest_error_that_is_no_page_number_error_still_ends_the_rest_part(site):
+    profile = get_profile("dca-sample")
+    article = next(a for a in valid_articles(site) if a.rest_api and a.comments and not a.comments_per_page)
+    thread = thread_for(site, article, profile)
+    html_only = pages.ArticleThread(thread.records[0], None, rest_api=False).item()
+    assert answer(site, thread, thread.next_url()) is None               # the post
+    first = thread.next_url()
+    page = site.fetch_exact(urlsplit(first)._replace(scheme="", netloc="").geturl(), accept_encoding=None)
+    assert thread.add_rest(page.decoded, {}, None) is None               # page 1, no paging headers
+    assert thread.next_url() is not None                                 # so page 2 is asked for
+    thread.failed(400, b'{"code":"rest_invalid_param","message":"Invalid parameter(s): page"}')
+    assert thread.next_url() is None
+    assert thread.item()["record"] == html_only["record"]
+
+
+def test_a_crawl_of_a_site_whose_rest_paging_headers_are_gone_stores_every_comment(tmp_path):
+    """As behind a proxy that drops X-WP-TotalPages and Link, on a site that serves 50 comments
+    a page whatever is asked: the spider reads pages until the 400 past the last, which it
+    neither counts nor logs as a failure, and the rebuild takes the same decisions."""
+    data = build_site(38, 7, 0)
+    data.rest_per_page_cap, data.rest_paging_headers = 50, False
+    with SampleSite(data=data) as site:
+        run_dca_crawl(site.base_url, tmp_path)
+        big = site.data.articles[BIG_THREAD]
+        big_pages = sorted((int(parse_qs(urlsplit(url).query)["page"][0]), status)
+                           for url, status in rest_responses(tmp_path / "warc")
+                           if f"post={big.post_id}&" in url)
+        assert big_pages == [(n, 200) for n in range(1, 8)] + [(8, 400)]
+        db = connect(tmp_path / "archive.sqlite")
+        for article in valid_articles(site):
+            row = article_row(db, article, site.base_url)
+            want = [{k: c.get(k, False) for k in COMMENT_KEYS}
+                    for c in expected_record(article, site.base_url)["comments"]]
+            assert stored_comments(db, row["id"]) == want, f"comments of article {article.index}"
+        stats = last_crawl_stats(db)
+        assert stats["comments/rest_failed"] == len([a for a in site.data.articles if not a.rest_api])
+        assert "comments/threads/incomplete" not in stats
+        assert "(HTTP 400)" not in crawl_log_text(tmp_path)
+    rebuilt = tmp_path / "rebuilt.sqlite"
+    assert not rebuild(tmp_path / "warc", rebuilt, workers=1).damaged
+    crawled, again = comparable_tables(tmp_path / "archive.sqlite"), comparable_tables(rebuilt)
+    for table in ("comments", "comment_counts", "articles"):
+        assert crawled[table] == again[table], f"table {table} differs between crawl and rebuild"

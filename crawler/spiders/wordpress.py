@@ -129,12 +129,17 @@ class WordPressSpider(scrapy.Spider):
             yield request
 
     def rest_request_failed(self, failure):
-        """A REST answer that is no 2xx (401, 404, ...) or none at all: the item is made from the HTML."""
+        """A REST answer that is no 2xx (401, 404, ...) or none at all: the item is made from the HTML.
+        (A 400 past the last comments page, where no X-WP-TotalPages said how many, ends the thread.)"""
         thread = failure.request.meta["thread"]
-        thread.failed()
         response = getattr(failure.value, "response", None)
-        reason = f"HTTP {response.status}" if response is not None else repr(failure.value)
-        self.rest_failed(failure.request.url, reason)
+        if response is None:
+            thread.failed()
+            self.rest_failed(failure.request.url, repr(failure.value))
+        else:
+            thread.failed(response.status, response.body)
+            if not thread.rest_complete:
+                self.rest_failed(failure.request.url, f"HTTP {response.status}")
         yield from self.next_thread_request(thread)
 
     def rest_failed(self, url, reason):

@@ -250,6 +250,10 @@ class SiteData:
     cache: dict = field(default_factory=dict, repr=False, compare=False)
     day: int = 0
     n_articles: int = 0          # as asked of build_site (articles published later come on top)
+    # REST comment paging as some sites serve it: a plugin that silently lowers per_page (as a
+    # rest_comment_query filter does), a proxy that drops X-WP-Total(Pages) and Link.
+    rest_per_page_cap: int | None = None
+    rest_paging_headers: bool = True
 
     @property
     def valid_articles(self) -> list[Article]:

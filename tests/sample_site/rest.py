@@ -139,6 +139,7 @@ def _comments(site: SiteData, idx, params: dict, base: str) -> Page:
     per_page, err = _int_param(params, "per_page", REST_PER_PAGE, 1, REST_MAX_PER_PAGE)
     if err:
         return _invalid_param(base, "per_page", *err)
+    per_page = min(per_page, site.rest_per_page_cap or per_page)
     page, err = _int_param(params, "page", 1, 1, None)
     if err:
         return _invalid_param(base, "page", *err)
@@ -170,7 +171,7 @@ def _comments(site: SiteData, idx, params: dict, base: str) -> Page:
         extra.append(("Link", f'<{_page_link(base, params, min(page - 1, pages))}>; rel="prev"'))
     if pages > page:
         extra.append(("Link", f'<{_page_link(base, params, page + 1)}>; rel="next"'))
-    return _json(base, body, extra=extra)
+    return _json(base, body, extra=extra if site.rest_paging_headers else [])
 
 
 def _page_link(base: str, params: dict, page: int) -> str:
