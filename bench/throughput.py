@@ -1,6 +1,6 @@
 """Throughput: the full archival pipeline against bare Scrapy, over one loopback sample site.
 
-    .venv/bin/python bench/throughput.py [--articles 2000] [--rest-api on|off] [--repeat N]
+    .venv/bin/python bench/throughput.py [--articles 2000] [--rest-api on|off] [--repeat N] [-s NAME=VALUE ...]
 
 The sample site runs in its own process. Each crawl runs in a fresh process
 (Twisted's reactor cannot restart) and reports its own peak RSS. "Bare" is
@@ -48,11 +48,11 @@ def start_site(articles: int):
     return process, url
 
 
-def run_child(mode: str, url: str, out_dir: Path, rest_api: str = "on") -> dict:
-    output = subprocess.run(
-        [sys.executable, __file__, "--child", mode, "--url", url, "--out", str(out_dir), "--rest-api", rest_api],
-        cwd=REPO, capture_output=True, text=True, check=True,
-    ).stdout
+def run_child(mode: str, url: str, out_dir: Path, rest_api: str = "on", settings: list[str] = ()) -> dict:
+    command = [sys.executable, __file__, "--child", mode, "--url", url, "--out", str(out_dir), "--rest-api", rest_api]
+    for setting in settings:
+        command += ["-s", setting]
+    output = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=True).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
@@ -67,7 +67,7 @@ def kind(response) -> str:
     return "other"
 
 
-def child(mode: str, url: str, out_dir: Path, rest_api: str = "on"):
+def child(mode: str, url: str, out_dir: Path, rest_api: str = "on", settings: list[str] = ()):
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
@@ -76,6 +76,8 @@ def child(mode: str, url: str, out_dir: Path, rest_api: str = "on"):
 
     overrides = {**LOOPBACK_SETTINGS, "DCA_PROGRESS_INTERVAL": 0, "LOG_LEVEL": "WARNING",
                  "DCA_REST_API": rest_api == "on"}
+    if mode == "full":
+        overrides.update(setting.split("=", 1) for setting in settings)
     spider_class = WordPressSpider
     if mode == "bare":
         from bench.bare_spider import BareSpider
@@ -124,9 +126,11 @@ def main():
     parser.add_argument("--rest-api", choices=["on", "off"], default="on",
                         help="DCA_REST_API for the full crawl (default on, as `dca crawl`)")
     parser.add_argument("--repeat", type=int, default=1, help="bare/full pairs to run (median ratio printed)")
+    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for the full crawl, as `dca crawl -s` (repeatable)")
     args = parser.parse_args()
     if args.child:
-        return child(args.child, args.url, args.out, args.rest_api)
+        return child(args.child, args.url, args.out, args.rest_api, args.set)
     ratios = []
     for run in range(args.repeat):
         # A fresh site per pair: the server's request log and caches grow, and slow later pairs.
@@ -134,7 +138,7 @@ def main():
         try:
             with tempfile.TemporaryDirectory() as tmp:
                 bare = run_child("bare", url, Path(tmp) / "bare")
-                full = run_child("full", url, Path(tmp) / "full", args.rest_api)
+                full = run_child("full", url, Path(tmp) / "full", args.rest_api, args.set)
         finally:
             site.terminate()
             site.wait()

@@ -254,3 +254,48 @@ class CrashPoints:
 
         store._capture_ids = capture_ids
         return True
+
+
+class GarbageCollection:
+    """Collects the crawl process's garbage less often, and never looks again at its startup heap.
+
+    The crawl process keeps a large heap for hours (Scrapy's machinery, queued requests,
+    open comment threads) while every response makes and drops thousands of small
+    objects. With CPython's defaults (a young-generation pass every 700 net allocations,
+    and whole-heap passes as the heap grows), a 2,000-article crawl spent about 4 of its
+    30 CPU-seconds in the collector, on the reactor's thread. At engine start this
+    freezes what exists (gc.freeze: modules, settings, components) and sets
+    DCA_GC_THRESHOLD; engine stop restores the thresholds. The extraction and WARC
+    processes keep the defaults: there a higher threshold measured slower.
+    """
+
+    def __init__(self, threshold: tuple[int, ...], freeze: bool):
+        self.threshold = threshold
+        self.freeze = freeze
+        self.saved = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        threshold = tuple(int(n) for n in crawler.settings.getlist("DCA_GC_THRESHOLD"))
+        if not threshold:
+            raise NotConfigured
+        extension = cls(threshold, crawler.settings.getbool("DCA_GC_FREEZE", True))
+        crawler.signals.connect(extension.engine_started, signal=signals.engine_started)
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
+        return extension
+
+    def engine_started(self):
+        import gc
+
+        self.saved = gc.get_threshold()
+        if self.freeze:
+            gc.collect()
+            gc.freeze()
+        gc.set_threshold(*self.threshold)
+
+    def engine_stopped(self):
+        import gc
+
+        if self.saved is not None:
+            gc.set_threshold(*self.saved)
+            gc.unfreeze()

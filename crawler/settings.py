@@ -130,7 +130,13 @@ EXTENSIONS = {
     "crawler.extensions.CrawlCounts": 510,
     # Tests only: DCA_CRASH_AT=POINT:N makes the process SIGKILL itself there.
     "crawler.extensions.CrashPoints": 520,
+    # Fewer garbage-collector passes in the crawl process (crawler/extensions.py).
+    "crawler.extensions.GarbageCollection": 530,
 }
+# CPython's gc thresholds for the crawl process while it crawls (default 700, 10, 10); empty
+# leaves them alone. DCA_GC_FREEZE also exempts what exists at engine start from every pass.
+DCA_GC_THRESHOLD = [20000, 10, 10]
+DCA_GC_FREEZE = True
 DCA_CRASH_AT = ""
 # DIR/logs/crawl.log rotates at this size, keeping this many old files.
 DCA_LOG_MAX_BYTES = 10 * 1024 * 1024
