@@ -38,7 +38,7 @@ def outlinks(html: bytes, base_url: str) -> list[tuple[str, str]]:
 def document_outlinks(doc: lxml.html.HtmlElement, base_url: str) -> list[tuple[str, str]]:
     """outlinks() of a page already parsed (by lxml.html's parser, as parsel's selectors are)."""
     seen, out = set(), []
-    for element, attribute, link, _pos in doc.iterlinks():
+    for element, attribute, link in _links_in_order(doc):
         if not isinstance(element.tag, str):
             continue
         url = absolute_link(link.strip(), base_url)
@@ -47,6 +47,26 @@ def document_outlinks(doc: lxml.html.HtmlElement, base_url: str) -> list[tuple[s
         seen.add(url)
         out.append((url, f"{element.tag}/@{attribute}" if attribute else element.tag))
     return out
+
+
+def _links_in_order(doc):
+    """lxml's iterlinks(), with one element's links in attribute-name order: lxml visits an
+    element's link attributes in set order, which changes with the hash seed, so the same page
+    gave its metadata record in another order (and, for one URL in two attributes, another context)."""
+    element_links, current = [], None
+    for element, attribute, link, pos in doc.iterlinks():
+        if element is not current:
+            yield from _by_attribute(element_links)
+            element_links, current = [], element
+        element_links.append((attribute or "", pos, element, attribute, link))
+    yield from _by_attribute(element_links)
+
+
+def _by_attribute(element_links):
+    if len(element_links) > 1:
+        element_links.sort(key=lambda entry: entry[:2])
+    for _name, _pos, element, attribute, link in element_links:
+        yield element, attribute, link
 
 
 def summary(record: dict) -> dict:

@@ -27,3 +27,28 @@ def test_fields_from_links_read_by_the_worker_equal_fields_read_back(tmp_path):
     outlinks = [value for name, value in held if name == "outlink"]
     assert outlinks == ["http://site.test/style.css link/@href", "http://site.test/2024/05/other/ a/@href",
                         "https://elsewhere.example/x a/@href", "http://site.test/2024/05/page/lead.jpg img/@src"]
+
+
+SEVERAL_ATTRIBUTES = (b'<html><body><img src="a.jpg" longdesc="/about/" lowsrc="a-low.jpg" dynsrc="a.mov">'
+                      b'<a href="/x/" cite="/x/">same URL twice</a>'
+                      b'<div style="background: url(b.png)" data-x="1"></div></body></html>')
+
+
+def test_an_elements_links_come_in_the_same_order_whatever_the_hash_seed():
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = ("import json, sys; from archive.metadata import outlinks; "
+              "print(json.dumps(outlinks(sys.stdin.buffer.read(), 'http://site.test/p/')))")
+    results = set()
+    for seed in ("1", "2", "3", "4", "5", "6"):
+        output = subprocess.run([sys.executable, "-c", script], input=SEVERAL_ATTRIBUTES, capture_output=True,
+                                check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        results.add(output)
+    assert len(results) == 1
+    assert json.loads(results.pop()) == [
+        ["http://site.test/p/a.mov", "img/@dynsrc"], ["http://site.test/about/", "img/@longdesc"],
+        ["http://site.test/p/a-low.jpg", "img/@lowsrc"], ["http://site.test/p/a.jpg", "img/@src"],
+        ["http://site.test/x/", "a/@cite"], ["http://site.test/p/b.png", "div/@style"]]
