@@ -133,11 +133,11 @@ EXTENSIONS = {
     # Fewer garbage-collector passes in the crawl process (crawler/extensions.py).
     "crawler.extensions.GarbageCollection": 530,
 }
+DCA_CRASH_AT = ""
 # CPython's gc thresholds for the crawl process while it crawls (default 700, 10, 10); empty
 # leaves them alone. DCA_GC_FREEZE also exempts what exists at engine start from every pass.
 DCA_GC_THRESHOLD = [20000, 10, 10]
 DCA_GC_FREEZE = True
-DCA_CRASH_AT = ""
 # DIR/logs/crawl.log rotates at this size, keeping this many old files.
 DCA_LOG_MAX_BYTES = 10 * 1024 * 1024
 DCA_LOG_BACKUPS = 10
