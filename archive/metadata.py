@@ -18,7 +18,7 @@ import json
 import lxml.html
 
 from archive.records import decoded_payload, payload_at
-from crawler.spiders.links import absolute_link
+from crawler.spiders.links import PageLinks
 
 SUMMARY_KEYS = ("site", "page_type", "canonical_url", "title", "published_at", "modified_at",
                 "language", "comment_count", "declared_comment_count", "pingback_count")
@@ -35,13 +35,16 @@ def outlinks(html: bytes, base_url: str) -> list[tuple[str, str]]:
     return document_outlinks(doc, base_url)
 
 
-def document_outlinks(doc: lxml.html.HtmlElement, base_url: str) -> list[tuple[str, str]]:
-    """outlinks() of a page already parsed (by lxml.html's parser, as parsel's selectors are)."""
+def document_outlinks(doc: lxml.html.HtmlElement, base_url: str,
+                      resolved: PageLinks | None = None) -> list[tuple[str, str]]:
+    """outlinks() of a page already parsed (by lxml.html's parser, as parsel's selectors are).
+    `resolved`: the page's links as the caller already resolved them."""
+    resolved = resolved or PageLinks(base_url)
     seen, out = set(), []
     for element, attribute, link in _links_in_order(doc):
         if not isinstance(element.tag, str):
             continue
-        url = absolute_link(link.strip(), base_url)
+        url = resolved.absolute(link)
         if not url.startswith(("http://", "https://")) or url in seen:
             continue
         seen.add(url)

@@ -53,23 +53,28 @@ class PageReading:
 
 
 def read_links(url: str, body: bytes, content_type: str | None, root: str, profile,
-               requisites: bool) -> PageReading:
-    """The links a spider follows from one page."""
+               requisites: bool, resolved=None) -> PageReading:
+    """The links a spider follows from one page (`resolved`: a PageLinks of url, to share)."""
     from crawler.extract.html import parse_body
-    from crawler.spiders.links import page_links, requisite_links
+    from crawler.spiders.links import PageLinks, page_links, requisite_links
 
     doc = parse_body(body, content_type)
     if doc is None:
         return PageReading([])
-    return PageReading(page_links(doc, url, root, profile.is_denied),
-                       requisite_links(doc, url, root) if requisites else [])
+    resolved = resolved or PageLinks(url)
+    return PageReading(page_links(doc, url, root, profile.is_denied, resolved),
+                       requisite_links(doc, url, root, resolved) if requisites else [])
 
 
 def _read_page(url: str, body: bytes, content_type: str | None, site_id: str, zone: str | None,
                root: str, extract: bool) -> PageReading:
+    from crawler.spiders.links import PageLinks
+
     profile = _profile(site_id, zone)
-    # The links, the record and the outlinks all come from one parse (parse_body keeps it).
-    reading = read_links(url, body, content_type, root, profile, requisites=extract)
+    # The links, the record and the outlinks all come from one parse (parse_body keeps it),
+    # and each distinct link value is resolved once for the three.
+    resolved = PageLinks(url)
+    reading = read_links(url, body, content_type, root, profile, requisites=extract, resolved=resolved)
     if extract:
         try:
             reading.record = _extractor(url, body, content_type=content_type, profile=profile)
@@ -79,7 +84,7 @@ def _read_page(url: str, body: bytes, content_type: str | None, site_id: str, zo
             from archive.metadata import document_outlinks
             from crawler.extract.html import parse_body
 
-            reading.outlinks = document_outlinks(parse_body(body, content_type), url)
+            reading.outlinks = document_outlinks(parse_body(body, content_type), url, resolved)
     return reading
 
 

@@ -54,8 +54,9 @@ class SeenUrls:
                 yield url
 
 
-def same_site(url: str, root: str) -> bool:
-    return urlsplit(url).netloc.lower() == urlsplit(root).netloc.lower()
+@lru_cache(maxsize=20_000)
+def _netloc(url: str) -> str:
+    return urlsplit(url).netloc.lower()
 
 
 @lru_cache(maxsize=20_000)
@@ -81,6 +82,31 @@ def clean_link(href: str, base: str) -> str | None:
     return url if url.startswith(("http://", "https://")) else None
 
 
+class PageLinks:
+    """absolute_link and clean_link for the links of one page, each distinct value resolved
+    once: the extraction worker reads a page's links, requisites and outlinks in three passes
+    over the same values, and a page repeats its menus, sidebars and image URLs."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self._absolute: dict[str, str] = {}
+
+    def absolute(self, link: str) -> str:
+        """absolute_link(link.strip(), base)."""
+        url = self._absolute.get(link)
+        if url is None:
+            url = self._absolute[link] = absolute_link(link.strip(), self.base)
+        return url
+
+    def clean(self, href: str) -> str | None:
+        """clean_link(href, base)."""
+        stripped = (href or "").strip()
+        if not stripped or stripped.startswith(("mailto:", "javascript:", "tel:", "data:")):
+            return None
+        url = self.absolute(href)
+        return url if url.startswith(("http://", "https://")) else None
+
+
 @lru_cache(maxsize=20_000)
 def _worth_following(url: str, root_netloc: str) -> bool:
     """Same site, not machinery (NEVER_FOLLOW), not a file (NOT_A_PAGE): decided once per URL."""
@@ -89,12 +115,13 @@ def _worth_following(url: str, root_netloc: str) -> bool:
             and not NOT_A_PAGE.search(parts.path))
 
 
-def page_links(doc, base: str, root: str, is_denied=lambda url: False) -> list[str]:
+def page_links(doc, base: str, root: str, is_denied=lambda url: False, resolved: PageLinks | None = None) -> list[str]:
     """Same-site page links of an lxml document worth visiting, in document order, without duplicates."""
     root_netloc = urlsplit(root).netloc.lower()
+    resolved = resolved or PageLinks(base)
     seen, links = set(), []
     for href in _PAGE_HREFS(doc):
-        url = clean_link(href, base)
+        url = resolved.clean(href)
         if not url or url in seen or not _worth_following(url, root_netloc) or is_denied(url):
             continue
         seen.add(url)
@@ -106,12 +133,12 @@ def srcset_urls(srcset: str) -> list[str]:
     return [part.strip().split()[0] for part in (srcset or "").split(",") if part.strip()]
 
 
-def requisite_links(doc, base: str, root: str) -> list[str]:
+def requisite_links(doc, base: str, root: str, resolved: PageLinks | None = None) -> list[str]:
     """Same-site CSS, scripts, icons and every image candidate a replay may ask for, in an lxml document."""
     refs = _REQUISITE_REFS(doc)
     for srcset in _SRCSETS(doc):
         refs.extend(srcset_urls(srcset))
-    return _unique_same_site(refs, base, root)
+    return _unique_same_site(refs, base, root, resolved)
 
 
 def css_links(css_text: str, base: str, root: str) -> list[str]:
@@ -119,11 +146,13 @@ def css_links(css_text: str, base: str, root: str) -> list[str]:
     return _unique_same_site(CSS_URL.findall(css_text), base, root)
 
 
-def _unique_same_site(refs, base, root) -> list[str]:
+def _unique_same_site(refs, base, root, resolved: PageLinks | None = None) -> list[str]:
+    resolved = resolved or PageLinks(base)
+    root_netloc = urlsplit(root).netloc.lower()
     seen, links = set(), []
     for ref in refs:
-        url = clean_link(ref, base)
-        if url and url not in seen and same_site(url, root):
+        url = resolved.clean(ref)
+        if url and url not in seen and _netloc(url) == root_netloc:
             seen.add(url)
             links.append(url)
     return links
