@@ -136,6 +136,23 @@ def test_schema_is_idempotent(tmp_path):
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
 
+def test_an_older_databases_redundant_site_indexes_are_dropped_and_site_queries_still_use_an_index(tmp_path):
+    path = tmp_path / "old.sqlite"
+    connect(path).conn.close()
+    old = sqlite3.connect(path)
+    old.execute("CREATE INDEX articles_site ON articles (site)")
+    old.execute("CREATE INDEX comments_site ON comments (site)")
+    old.commit()
+    old.close()
+
+    db = connect(path)
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert not names & {"articles_site", "comments_site"}
+    for table in ("articles", "comments"):
+        plan = " ".join(str(r[-1]) for r in db.execute(f"EXPLAIN QUERY PLAN SELECT id FROM {table} WHERE site = 'x'"))
+        assert "USING" in plan and "INDEX" in plan, plan  # the UNIQUE (site, ...) index, not a scan
+
+
 def test_design_column_names(store):
     cols = {t: set(store.db[t].columns_dict) for t in store.db.table_names()}
     assert {"id", "site", "url", "canonical_url", "title", "subtitle", "body_text",
