@@ -12,11 +12,14 @@ pages/s for each, their ratio, peak RSS, and each crawl's request mix (responses
 by kind), since the full crawl also asks the WordPress REST API for comment
 threads (DCA_REST_API, on by default) and the bare one does not.
 
-It also prints CPU seconds: the crawl's own process, and its child processes
-(the extraction worker and the WARC writer). The full crawl spreads its work over
-three processes, so on 2 cores, with the sample site on them too, it is bound by
-the machine's CPU; the crawl process's CPU per response, printed last, is what
-paces it where cores are plenty.
+It also prints CPU seconds: the crawl's own process, its child processes (the
+extraction worker and the WARC writer) and the sample site's process during that
+crawl, and how many cores they kept busy on average (their CPU over the crawl's
+wall time). The full crawl spreads its work over three processes, so on 2 cores,
+with the sample site on them too, it is bound by the machine's CPU: its wall time
+cannot drop below its total CPU over the cores. The bare crawl runs on one thread.
+The crawl process's CPU per response, printed last, is what paces a crawl where
+cores are plenty.
 
 On a shared 2-core machine one pair of runs can be off by 20%: --repeat N runs
 N bare/full pairs back to back, each against a freshly started site, every other
@@ -27,6 +30,7 @@ ratio of each mode's fastest run.
 import argparse
 import collections
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -49,12 +53,26 @@ def start_site(articles: int):
     return process, url
 
 
-def run_child(mode: str, url: str, out_dir: Path, rest_api: str = "on", settings: list[str] = ()) -> dict:
+def run_child(mode: str, url: str, out_dir: Path, rest_api: str = "on", settings: list[str] = (),
+              site_pid: int | None = None) -> dict:
     command = [sys.executable, __file__, "--child", mode, "--url", url, "--out", str(out_dir), "--rest-api", rest_api]
     for setting in settings:
         command += ["-s", setting]
+    site_before = process_cpu_seconds(site_pid)
     output = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=True).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    result = json.loads(output.strip().splitlines()[-1])
+    if site_before is not None:
+        result["site_cpu_s"] = round(process_cpu_seconds(site_pid) - site_before, 1)
+    return result
+
+
+def process_cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU of a live process (all its threads), from /proc; None where unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, TypeError, ValueError, IndexError):
+        return None
 
 
 def kind(response) -> str:
@@ -152,11 +170,21 @@ def run_pair(args, full_first: bool) -> dict:
     site, url = start_site(args.articles)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            return {mode: run_child(mode, url, Path(tmp) / mode, args.rest_api, args.set)
+            return {mode: run_child(mode, url, Path(tmp) / mode, args.rest_api, args.set, site.pid)
                     for mode in (("full", "bare") if full_first else ("bare", "full"))}
     finally:
         site.terminate()
         site.wait()
+
+
+def cpu_line(result: dict) -> str:
+    parts = [f"crawl process {result['cpu_s']}s"]
+    if result["mode"] == "full":
+        parts.append(f"its child processes (extraction worker, WARC writer) {result['children_cpu_s']}s")
+    if "site_cpu_s" in result:
+        parts.append(f"sample site {result['site_cpu_s']}s")
+    total = result["cpu_s"] + (result["children_cpu_s"] if result["mode"] == "full" else 0) + result.get("site_cpu_s", 0)
+    return ", ".join(parts) + f"; {total / result['seconds']:.2f} of {os.cpu_count()} cores busy on average"
 
 
 def report(bare: dict, full: dict, rest_api: str) -> float:
@@ -165,9 +193,7 @@ def report(bare: dict, full: dict, rest_api: str) -> float:
               f"{result['pages_per_s']} pages/s, peak RSS {result['peak_rss_mb']} MB"
               + (f" (+ largest child process {result['children_peak_rss_mb']} MB)" if result["mode"] == "full" else "")
               + (f", {result['articles_stored']} articles stored" if result["mode"] == "full" else ""))
-        print(f"      CPU: crawl process {result['cpu_s']}s" + (f", its child processes (extraction worker,"
-                                                                  f" WARC writer) {result['children_cpu_s']}s"
-                                                          if result["mode"] == "full" else ""))
+        print(f"      CPU: {cpu_line(result)}")
         print(f"      request mix: " + ", ".join(f"{k} {v}" for k, v in result["mix"].items()))
         print(f"      responses per 5 s: {' '.join(map(str, result['per_5s']))}")
     print(f"REST API requests in the full crawl: {rest_api} (the bare spider makes none)")
