@@ -47,6 +47,13 @@ def test_text_of_separates_blocks_and_skips_scripts():
     ("February 3, 2023 at 6:37 pm", {}, "2023-02-03T18:37:00-05:00"),
     ("Posted on March 5th, 2019", {}, "2019-03-05T00:00:00-05:00"),
     ("23. Juni 2016 um 14:22", {"languages": ["de"]}, "2016-06-23T14:22:00-04:00"),
+    # 25 characters, as parse_date's own output is, but not that output (the fast path must not keep them)
+    ("2024-03-05T09:30:00-00:00", {}, "2024-03-05T09:30:00+00:00"),
+    ("2024-03-05t09:30:00+01:00", {}, "2024-03-05T09:30:00+01:00"),
+    ("2024-03-05 09:30:00+01:00", {}, "2024-03-05T09:30:00+01:00"),
+    ("2024-02-30T09:30:00+01:00", {}, None),
+    ("2024-03-05T09:30:00.5+0100", {}, "2024-03-05T09:30:00+01:00"),
+    ("  2024-03-05T09:30:00+05:30  ", {}, "2024-03-05T09:30:00+05:30"),
 ])
 def test_parse_date(value, kwargs, expected):
     assert parse_date(value, NY, **kwargs) == expected

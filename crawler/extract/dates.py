@@ -105,6 +105,8 @@ def parse_date(value, tz: str | None = None, *, time_text: str | None = None, la
     value = str(value).strip()
     if not value:
         return None
+    if len(value) == 25 and _is_own_output(value):  # normalizing again (pipelines, rebuild): most dates
+        return value
     dt = parse_iso(value)
     if dt is None and not (_ISO_HINT.match(value) and "T" in value):
         dt = parse_text(value, tz, languages, day_first)
@@ -115,6 +117,15 @@ def parse_date(value, tz: str | None = None, *, time_text: str | None = None, la
         if clock is not None:
             dt = datetime.combine(dt.date(), clock)
     return to_iso(dt, tz)
+
+
+def _is_own_output(value: str) -> bool:
+    """Whether value is already what parse_date returns: seconds precision with an offset."""
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return dt.tzinfo is not None and dt.isoformat() == value
 
 
 def parse_time(text: str) -> time | None:
