@@ -1,4 +1,4 @@
-"""Extensions for long, unattended crawls: progress, the run's page counts, and (tests only) crash points."""
+"""Extensions for long, unattended crawls: the run lock, progress, the run's page counts, and (tests only) crash points."""
 
 from __future__ import annotations
 
@@ -20,6 +20,45 @@ def _capture_signal():
     from archive.signals import capture_written
 
     return capture_written
+
+
+class RunGuard:
+    """What `dca crawl` does before crawling, for a crawl started another way (`scrapy crawl
+    wordpress -a url=URL -s DCA_OUT_DIR=DIR`): DIR's run lock (crawler/runlock.py), so a second
+    run into DIR stops at once, and recovery from a run that died (crawler/recovery.py).
+
+    Both happen as the crawler is built, before the WARC writer and the store open DIR; the lock
+    is let go when the engine stops. `dca crawl` takes the lock itself, once for all its sites,
+    and says so with DCA_RUN_GUARDED: this extension then stays out of the way.
+    """
+
+    def __init__(self, lock):
+        self.lock = lock
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        from crawler.recovery import recover
+        from crawler.runlock import RunLock
+
+        settings = crawler.settings
+        if not settings.get("DCA_OUT_DIR") or settings.getbool("DCA_RUN_GUARDED"):
+            raise NotConfigured
+        out_dir = settings["DCA_OUT_DIR"]
+        lock = RunLock(out_dir, command=f"scrapy crawl {getattr(crawler.spidercls, 'name', '?')}").acquire()
+        try:
+            if lock.takeover_message():
+                logger.warning(lock.takeover_message())
+            for key, value in recover(out_dir, settings.get("DCA_DB_PATH") or None).items():
+                crawler.stats.set_value(f"recovery/{key}", value)
+        except BaseException:
+            lock.release()
+            raise
+        extension = cls(lock)
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
+        return extension
+
+    def engine_stopped(self):
+        self.lock.release()
 
 
 class ProgressLine:

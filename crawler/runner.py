@@ -89,7 +89,7 @@ def _crawl_all(out_dir: Path, jobs: list[CrawlJob], recovered: dict) -> list["Cr
     @defer.inlineCallbacks
     def one_after_another():
         for k, job in enumerate(jobs):
-            overrides = dict(job.overrides)
+            overrides = {**job.overrides, "DCA_RUN_GUARDED": True}  # the lock and recovery are done
             if k == 0 and recovered:
                 overrides["DCA_RECOVERY"] = recovered
             # The first crawler installs the reactor (asyncio); the later ones find it running.

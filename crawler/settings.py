@@ -125,6 +125,8 @@ DCA_REST_API = True
 DCA_REFETCH_DAYS = 7
 
 EXTENSIONS = {
+    # `scrapy crawl` too takes DIR's run lock and recovers a dead run first (`dca crawl` does both itself).
+    "crawler.extensions.RunGuard": 490,
     "crawler.extensions.ProgressLine": 500,
     # Each capture counted new / changed / unchanged / failed for the run's `crawls` row.
     "crawler.extensions.CrawlCounts": 510,
@@ -134,6 +136,8 @@ EXTENSIONS = {
     "crawler.extensions.GarbageCollection": 530,
 }
 DCA_CRASH_AT = ""
+# Set by `dca crawl`, which holds DIR's run lock and has recovered it: RunGuard then does neither.
+DCA_RUN_GUARDED = False
 # CPython's gc thresholds for the crawl process while it crawls (default 700, 10, 10); empty
 # leaves them alone. DCA_GC_FREEZE also exempts what exists at engine start from every pass.
 DCA_GC_THRESHOLD = [20000, 10, 10]

@@ -1,12 +1,14 @@
 """The run lock, with real processes: a second overlapping `dca crawl` exits at once; a dead run's lock is taken over."""
 
+import json
 import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from crawler.runlock import LockedError, RunLock
-from tests.crawl_helpers import REPO, crawl_log_text
+from tests.crawl_helpers import REPO, connect, crawl_log_text
 from tests.sample_site import SampleSite
 
 
@@ -66,3 +68,41 @@ def test_lock_in_process(tmp_path):
             raise AssertionError("a second lock on the same directory was granted")
     with RunLock(tmp_path) as again:  # released: free again
         assert again.took_over is None
+
+
+def scrapy_crawl_command(base_url, out_dir, *settings):
+    """`scrapy crawl`, which the README also offers, instead of `dca crawl`."""
+    command = [str(Path(sys.executable).with_name("scrapy")), "crawl", "wordpress", "-a", f"url={base_url}",
+               "-a", "site=dca-sample", "-s", f"DCA_OUT_DIR={out_dir}", "-s", "DCA_PROGRESS_INTERVAL=0",
+               "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DCA_EXTRACT_WORKERS=0"]
+    for setting in settings:
+        command += ["-s", setting]
+    return command
+
+
+def test_scrapy_crawl_stops_at_a_held_lock_and_recovers_a_dead_run_as_dca_crawl_does(tmp_path):
+    out = tmp_path / "out"
+    with SampleSite(n_articles=8) as site:
+        with RunLock(out, command="a run holding DIR"):
+            blocked = subprocess.run(scrapy_crawl_command(site.base_url, out), cwd=REPO, capture_output=True,
+                                     text=True, timeout=120)
+        assert blocked.returncode != 0
+        assert f"another run (pid {os.getpid()}" in blocked.stderr and "a run holding DIR" in blocked.stderr
+        assert sorted(p.name for p in out.iterdir()) == ["crawl.lock"]  # no archive, no database
+        assert not site.requests()
+
+        killed = subprocess.run(scrapy_crawl_command(site.base_url, out, "DCA_CRASH_AT=capture:12",
+                                                     "DCA_STORE_BATCH=5"),
+                                cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert killed.returncode == -9, killed.stderr[-2000:]
+        resumed = subprocess.run(scrapy_crawl_command(site.base_url, out, "CLOSESPIDER_PAGECOUNT=5"), cwd=REPO,
+                                 capture_output=True, text=True, timeout=120)
+        assert resumed.returncode == 0, resumed.stderr[-2000:]
+
+    db = connect(out / "archive.sqlite")
+    runs = db.execute("SELECT status, stats FROM crawls ORDER BY id").fetchall()
+    db.close()
+    assert [r["status"] for r in runs] == ["interrupted", "closespider_pagecount"]
+    assert json.loads(runs[1]["stats"])["recovery/interrupted_runs"] == 1
+    assert "taking over the stale lock" in resumed.stderr
+    assert (out / "crawl.lock").read_text() == ""  # released when the engine stopped
