@@ -95,6 +95,12 @@ class ExtractionPool:
         self.processes: list[WorkerProcess] = []
         _load(extractor_path)
 
+    def start(self) -> None:
+        """Start the workers now: their imports then overlap the crawl's first requests
+        (robots.txt, sitemaps) instead of holding up its first page."""
+        if self.workers > 0:
+            self._worker()
+
     def _worker(self) -> WorkerProcess:
         """The live worker owing the fewest answers; missing or dead ones are started afresh."""
         self.processes = [p for p in self.processes if not p.dead]

@@ -46,3 +46,19 @@ def test_a_dead_worker_costs_the_record_not_the_links(monkeypatch):
         assert stats.values == {"extract/errors": 1}
     finally:
         pool.close()
+
+
+def test_start_runs_the_workers_before_any_page_and_the_first_page_uses_them():
+    pool = ExtractionPool("crawler.extract.extract_page", 1)
+    try:
+        pool.start()  # what the spider does when it opens
+        assert [p.process.is_alive() for p in pool.processes] == [True]
+        started = pool.processes[0]
+        page = read(pool, ROOT + "first/", Stats())
+        assert page.record is not None and page.record["title"] == "A page"
+        assert pool.processes == [started]  # not a second worker
+    finally:
+        pool.close()
+    inline = ExtractionPool("crawler.extract.extract_page", 0)
+    inline.start()
+    assert inline.processes == []  # 0 workers: extraction runs inline, nothing to start

@@ -42,6 +42,7 @@ class WordPressSpider(scrapy.Spider):
         spider.pool = ExtractionPool(crawler.settings.get("DCA_EXTRACTOR"), crawler.settings.getint("DCA_EXTRACT_WORKERS"))
         spider.fetch_requisites = crawler.settings.getbool("DCA_FETCH_REQUISITES", True)
         spider.rest_api = crawler.settings.getbool("DCA_REST_API", True)
+        crawler.signals.connect(spider.pool.start, signal=signals.spider_opened)
         crawler.signals.connect(spider.pool.close, signal=signals.spider_closed)
         return spider
 
