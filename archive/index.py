@@ -185,6 +185,7 @@ class LiveIndex:
         self._indexer = CDXJIndexer(None, [], dir_root=str(self.warc_dir))
         self._loader = ArcWarcRecordLoader(verify_http=False)
         self._lines = SortingWriter(None)
+        self._named = None  # the file whose name cdxj-indexer's lines carry now
         self.files: set[str] = set()
         self.incomplete: set[str] = set()
 
@@ -196,7 +197,9 @@ class LiveIndex:
         try:
             record = self._record(warc_headers, http_head, block_length)
             if self._indexer.filter_record(record):
-                self._indexer.curr_filename = self._indexer._resolve_rel_path(str(self.warc_dir / filename))
+                if filename != self._named:  # resolved once per file, not per record
+                    self._indexer.curr_filename = self._indexer._resolve_rel_path(str(self.warc_dir / filename))
+                    self._named = filename
                 self._indexer.process_index_entry(_At(offset, length), record, filename, self._lines)
                 return True
         except Exception:
