@@ -241,8 +241,9 @@ def _author(li, owned: _Owned, layout, base: str) -> tuple[str | None, str | Non
     el = owned.first(li, layout.get("comment_author"))
     if el is None:
         return None, None
-    link = el if el.tag == "a" else next(iter(css(el, "a[href]")), None)
-    avatar = css(el, "img")
+    # el.iter(tag) is css(el, tag) without an XPath evaluation: these run once per comment.
+    link = el if el.tag == "a" else next((a for a in el.iter("a") if a.get("href") is not None), None)
+    avatar = list(el.iter("img"))
     name = _SAYS.sub("", text_of(el, skip=avatar)) or None
     url = absolute(base, link.get("href")) if link is not None else None
     return name, url
@@ -294,7 +295,7 @@ def _text_container(li, owned: _Owned, layout):
 def _text(li, owned: _Owned, layout) -> str | None:
     container = _text_container(li, owned, layout)
     if container is not None:
-        texts = _paragraph_texts(p for p in css(container, "p"))
+        texts = _paragraph_texts(container.iter("p"))
         if texts:
             return "\n\n".join(texts)
         return text_of(container, skip=css(container, ".reply")) or None
