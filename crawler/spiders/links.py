@@ -76,9 +76,14 @@ def absolute_link(link: str, base: str) -> str:
 def clean_link(href: str, base: str) -> str | None:
     """Absolute URL without fragment, or None for mailto:, javascript: and the like."""
     href = (href or "").strip()
-    if not href or href.startswith(("mailto:", "javascript:", "tel:", "data:")):
-        return None
-    url = absolute_link(href, base)
+    return _web_only(absolute_link(href, base)) if _may_be_web(href) else None
+
+
+def _may_be_web(stripped: str) -> bool:
+    return bool(stripped) and not stripped.startswith(("mailto:", "javascript:", "tel:", "data:"))
+
+
+def _web_only(url: str) -> str | None:
     return url if url.startswith(("http://", "https://")) else None
 
 
@@ -100,11 +105,7 @@ class PageLinks:
 
     def clean(self, href: str) -> str | None:
         """clean_link(href, base)."""
-        stripped = (href or "").strip()
-        if not stripped or stripped.startswith(("mailto:", "javascript:", "tel:", "data:")):
-            return None
-        url = self.absolute(href)
-        return url if url.startswith(("http://", "https://")) else None
+        return _web_only(self.absolute(href)) if _may_be_web((href or "").strip()) else None
 
 
 @lru_cache(maxsize=20_000)
