@@ -12,12 +12,18 @@ from tests.crawl_helpers import REPO, connect, crawl_log_text
 from tests.sample_site import SampleSite
 
 
-def crawl_command(base_url, out_dir, *settings):
-    command = [sys.executable, "-m", "crawler.cli", "crawl", base_url, "--out", str(out_dir), "--site", "dca-sample",
-               "-s", "DCA_PROGRESS_INTERVAL=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DCA_EXTRACT_WORKERS=0"]
-    for setting in settings:
+QUICK = ("DCA_PROGRESS_INTERVAL=0", "AUTOTHROTTLE_ENABLED=0", "DCA_EXTRACT_WORKERS=0")
+
+
+def with_settings(command, settings):
+    for setting in (*QUICK, *settings):
         command += ["-s", setting]
     return command
+
+
+def crawl_command(base_url, out_dir, *settings):
+    return with_settings([sys.executable, "-m", "crawler.cli", "crawl", base_url, "--out", str(out_dir),
+                          "--site", "dca-sample"], settings)
 
 
 def wait_for_lock(path, pid, timeout=30.0):
@@ -72,12 +78,9 @@ def test_lock_in_process(tmp_path):
 
 def scrapy_crawl_command(base_url, out_dir, *settings):
     """`scrapy crawl`, which the README also offers, instead of `dca crawl`."""
-    command = [str(Path(sys.executable).with_name("scrapy")), "crawl", "wordpress", "-a", f"url={base_url}",
-               "-a", "site=dca-sample", "-s", f"DCA_OUT_DIR={out_dir}", "-s", "DCA_PROGRESS_INTERVAL=0",
-               "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DCA_EXTRACT_WORKERS=0"]
-    for setting in settings:
-        command += ["-s", setting]
-    return command
+    return with_settings([str(Path(sys.executable).with_name("scrapy")), "crawl", "wordpress",
+                          "-a", f"url={base_url}", "-a", "site=dca-sample"],
+                         (f"DCA_OUT_DIR={out_dir}", "DOWNLOAD_DELAY=0", *settings))
 
 
 def test_scrapy_crawl_stops_at_a_held_lock_and_recovers_a_dead_run_as_dca_crawl_does(tmp_path):
