@@ -103,9 +103,30 @@ def _insert_sql(table: str, columns, conflict: str = "") -> str:
     return f"INSERT {conflict} INTO {table} ({cols}) VALUES ({marks})"
 
 
-COMMENT_UPSERT = (
-    _insert_sql("comments", COMMENT_COLUMNS)
-    + " ON CONFLICT (site, host, comment_id) DO UPDATE SET "
+class RowsInsert:
+    """One INSERT for many rows (lists of str, int and None), run as one statement over the
+    rows given as a JSON array: SQLite walks the rows itself. executemany binds and steps each
+    row from Python and lets go of the GIL for each: on a crawl's comments that cost the store
+    thread 40% more CPU, and the reactor's thread a GIL handover per row."""
+
+    def __init__(self, table: str, columns, conflict: str = "", tail: str = ""):
+        cols = ", ".join(columns)
+        values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+        # WHERE true: without it SQLite's parser would take an upsert's ON CONFLICT for a join's.
+        self.all_at_once = f"INSERT {conflict} INTO {table} ({cols}) SELECT {values} FROM json_each(?) WHERE true{tail}"
+        self.one_by_one = _insert_sql(table, columns, conflict) + tail
+
+    def run(self, conn, rows: list) -> int:
+        """Insert the rows; return how many rows changed."""
+        data = json.dumps(rows, ensure_ascii=False)
+        if "\\u0000" in data:  # json_extract ends a text at its first NUL: those rows go one by one
+            return conn.executemany(self.one_by_one, rows).rowcount
+        return conn.execute(self.all_at_once, (data,)).rowcount
+
+
+CAPTURE_INSERT = RowsInsert("captures", ("crawl_id",) + CAPTURE_COLUMNS, "OR IGNORE")
+COMMENT_UPSERT = RowsInsert("comments", COMMENT_COLUMNS, tail=(
+    " ON CONFLICT (site, host, comment_id) DO UPDATE SET "
     + "first_seen = min(comments.first_seen, excluded.first_seen), "
     + ", ".join(
         f"{c} = CASE WHEN excluded.last_seen >= comments.last_seen "
@@ -113,7 +134,7 @@ COMMENT_UPSERT = (
         for c in COMMENT_CURRENT
     )
     + ", last_seen = max(comments.last_seen, excluded.last_seen)"
-)
+))
 
 
 class Store:
@@ -217,14 +238,12 @@ class Store:
     # -- captures -------------------------------------------------------------
 
     def _write_captures(self, captures: list[dict]) -> int:
-        columns = ("crawl_id",) + CAPTURE_COLUMNS
         rows = [
             [self.crawl_id] + [c.get(k) for k in CAPTURE_COLUMNS[:-1]]
             + [c.get("warc_type") or "response"]
             for c in captures
         ]
-        cur = self.db.conn.executemany(_insert_sql("captures", columns, "OR IGNORE"), rows)
-        return max(cur.rowcount, 0)
+        return max(CAPTURE_INSERT.run(self.db.conn, rows), 0)
 
     def _capture_ids(self, items: list[dict]) -> dict[str, int]:
         wanted = set()
@@ -379,7 +398,7 @@ class Store:
              None if c.get("by_post_author") is None else int(bool(c["by_post_author"])), None)
             for pos, c in enumerate(record.get("comments") or [])
         ]
-        self.db.conn.executemany(COMMENT_UPSERT, rows)
+        COMMENT_UPSERT.run(self.db.conn, rows)
         return len(rows)
 
     def _mark_deleted_comments(self, article_id: int, seen: str, capture_id) -> None:

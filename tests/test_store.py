@@ -225,6 +225,32 @@ def test_add_item_writes_rows(store):
     assert len(rows(store, "SELECT * FROM article_versions")) == 1
 
 
+TRICKY_TEXTS = ['quote " and \\ backslash', "line\nbreak\ttab", "emoji 🛰️ and é", "\u2028separator",
+                "[1, 2]", '{"k": 1}', "$[0]", "  spaced  ", "nul\x00inside"]
+
+
+@pytest.mark.parametrize("with_nul", [False, True])
+def test_comment_and_capture_values_are_stored_exactly_whichever_way_the_rows_go(store, with_nul):
+    # Rows go to SQLite as one JSON array, except a batch holding a NUL (json_extract would cut
+    # the text there), which goes row by row: both ways store the values as given.
+    texts = TRICKY_TEXTS if with_nul else TRICKY_TEXTS[:-1]
+    comments = [{"id": str(200 + n), "parent_id": None, "author": text, "author_url": None,
+                 "posted_at": "2023-02-03T18:37:00-05:00", "text": text, "depth": 1, "by_post_author": n % 2 == 0}
+                for n, text in enumerate(texts)]
+    cap = dict(capture(1), etag='W/"a\\b"', last_modified=texts[-1])
+    store.add_item(item(record(comments=comments, comment_count=len(comments)), cap))
+    counts = store.flush()
+    assert counts["captures"] == 1 and counts["comments"] == len(texts)
+
+    stored = rows(store, "SELECT comment_id, author, text, depth, by_post_author, typeof(article_id) AS t"
+                         " FROM comments ORDER BY position")
+    assert [(c["author"], c["text"]) for c in stored] == [(t, t) for t in texts]
+    assert [c["by_post_author"] for c in stored] == [1 - n % 2 for n in range(len(texts))]
+    assert {c["t"] for c in stored} == {"integer"} and {c["depth"] for c in stored} == {1}
+    [row] = rows(store, "SELECT etag, last_modified, warc_offset FROM captures")
+    assert row == {"etag": 'W/"a\\b"', "last_modified": texts[-1], "warc_offset": 1000}
+
+
 def test_fts_finds_body_and_comment_words(store):
     store.add_item(item())
     store.flush()
