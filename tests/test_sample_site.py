@@ -578,6 +578,23 @@ def test_big_site_serves_fast():
     assert time.perf_counter() - t0 < 10
 
 
+
+@pytest.mark.parametrize("cache_all", [False, True])
+def test_a_site_that_keeps_everything_renders_each_page_once(monkeypatch, cache_all):
+    render_module = sys.modules["tests.sample_site.render"]  # the package's `render` is the function
+    monkeypatch.setattr(render_module, "CACHE_MAX_ENTRIES", 2)
+    with SampleSite(n_articles=7, cache_all=cache_all, log=False) as s:
+        paths = [a.path for a in s.data.articles[:4]] + ["/feed/"]
+        for path in paths + paths:
+            r = s.fetch_exact(path, "gzip")
+            expected = s.expected_response(path, "gzip")
+            assert (r.status, r.body, r.wire_body) == (expected.status, expected.body, expected.wire_body)
+        kept = {path for _, path in s.data.cache["pages"].d}
+        assert s.request_log == []                    # log=False: nothing recorded
+    # The bounded cache kept the last 2 pages; the unbounded one every page, rendered once.
+    assert kept == (set(paths) if cache_all else set(paths[-2:]))
+
+
 SCRAPY_SCRIPT = textwrap.dedent("""
     import json, sys
     import scrapy

@@ -1,5 +1,5 @@
-"""python -m tests.sample_site [--port N] [--articles N] [--seed N] [--day N]: serve in the
-foreground.  While it runs, SIGUSR1 advances the site one day (SampleSite.advance)."""
+"""python -m tests.sample_site [--port N] [--articles N] [--seed N] [--day N] [--cache-all] [--no-log]:
+serve in the foreground.  While it runs, SIGUSR1 advances the site one day (SampleSite.advance)."""
 
 import argparse
 import signal
@@ -17,8 +17,12 @@ def main(argv=None) -> int:
     ap.add_argument("--day", type=int, default=0,
                     help="serve the site as it is N days after day 0 (default 0)")
     ap.add_argument("--real-date", action="store_true", help="send the real Date header")
+    ap.add_argument("--cache-all", action="store_true",
+                    help="keep every rendered page and compressed body: later crawls cost the site no rendering")
+    ap.add_argument("--no-log", action="store_true", help="keep no request log (it grows with every request)")
     args = ap.parse_args(argv)
-    site = SampleSite(args.articles, args.seed, args.port, day=args.day, real_date=args.real_date)
+    site = SampleSite(args.articles, args.seed, args.port, day=args.day, real_date=args.real_date,
+                      cache_all=args.cache_all, log=not args.no_log)
     site.start()
     t = site_totals(site.data)
     print(f"Serving The Forward Line ({t['articles']} articles, {t['comments']} comments, "

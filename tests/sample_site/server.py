@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import NamedTuple
 
 from .data import SiteData, build_site, day_clock
-from .render import Page, render
+from .render import Page, keep_everything, keeps_everything, render
 
 SERVER_NAME = "ForwardLine-Sample/1.0"
 FIXED_DATE = "Sat, 28 Jun 2025 12:00:00 GMT"
@@ -84,7 +84,7 @@ def _gzip_of(site: SiteData, key, body: bytes) -> bytes:
     store = site.cache.setdefault("gzip", {})
     gz = store.get(key)
     if gz is None:
-        if len(store) > 2000:
+        if len(store) > 2000 and not keeps_everything(site):
             store.clear()
         gz = store[key] = gzip.compress(body, compresslevel=6, mtime=0)
     return gz
@@ -232,8 +232,12 @@ class SampleSite:
 
     def __init__(self, n_articles: int = 36, seed: int = 7, port: int = 0, *,
                  day: int = 0, data: SiteData | None = None, real_date: bool = False,
-                 host: str = "127.0.0.1"):
+                 host: str = "127.0.0.1", cache_all: bool = False, log: bool = True):
         self.data: SiteData = data if data is not None else build_site(n_articles, seed, day)
+        self.cache_all = cache_all
+        if cache_all:
+            keep_everything(self.data)
+        self.log = log  # False: request_log stays empty (a long benchmark's log only grows)
         self.port = port
         self.host = host
         self.real_date = real_date
@@ -295,6 +299,8 @@ class SampleSite:
         answered wholly from the old or wholly from the new day."""
         d = self.data
         new = build_site(d.n_articles or len(d.articles), d.seed, day)
+        if self.cache_all:
+            keep_everything(new)
         self.data = new
         return new
 
@@ -304,6 +310,8 @@ class SampleSite:
 
     # -- log
     def _record(self, entry: LogEntry) -> None:
+        if not self.log:
+            return
         with self._lock:
             self.request_log.append(entry)
 
