@@ -25,7 +25,7 @@ The sample site is started once, with --cache-all: it keeps every page it has
 rendered (and every gzip body), and a warm-up crawl (the full one, not counted)
 renders them all before the first measured crawl. A real site renders on its own
 machine; here the site shares the crawls' cores, and rendering on demand would
-charge its CPU (about 3 of 6 CPU-seconds per full crawl) to whichever crawl asked
+charge its CPU (about 3 of its 5 CPU-seconds per full crawl) to whichever crawl asked
 first. --cold skips both, for the site's own cost.
 
 On a shared 2-core machine one pair of runs can be off by 20%: --repeat N runs
